@@ -1,0 +1,62 @@
+/**
+ * askpw: a password agent for systemd's ask-password protocol, built for the
+ * initrd. It watches /run/systemd/ask-password, asks the person on every
+ * console, and sends the answer back on the asker's socket.
+ *
+ * Run as the main module, this file is the `askpw` command:
+ *
+ * ```sh
+ * deno run --allow-ffi --allow-read --allow-write --allow-env mod.ts watch --console
+ * ```
+ *
+ * The data path, in the order a request travels: {@linkcode readAskRequest}
+ * (ask file → {@linkcode AskRequest}), {@linkcode runAgent} (requests →
+ * frontends such as {@linkcode ConsoleFrontend}), {@linkcode encodePasswordReply}
+ * and {@linkcode sendReply} (answer → asker).
+ *
+ * @example Parse an ask file
+ * ```ts
+ * import { parseAskFile } from "./mod.ts";
+ * const fields = parseAskFile(new TextEncoder().encode("[Ask]\nSocket=/run/x\nEcho=yes\n"));
+ * console.log(fields.echo); // true
+ * ```
+ *
+ * @module
+ */
+export {
+  type AskFileFields,
+  AskFileSyntaxError,
+  parseAskFile,
+} from "./src/protocol/parse_ask_file.ts";
+export { type AskRequest, readAskRequest, type ReadAskResult } from "./src/protocol/ask_request.ts";
+export {
+  askDirectories,
+  type AskDirectory,
+  listAskFileNames,
+  SYSTEM_ASK_DIRECTORY,
+} from "./src/protocol/ask_directory.ts";
+export { replySocketProblem } from "./src/protocol/reply_socket_policy.ts";
+export { requestStaleness } from "./src/protocol/request_liveness.ts";
+export {
+  encodeCancelReply,
+  encodePasswordReply,
+  MAX_PASSWORD_SIZE,
+  MAX_REPLY_SIZE,
+  type ReplyResult,
+  sendReply,
+} from "./src/protocol/reply.ts";
+export { type AgentOptions, type AgentResult, runAgent } from "./src/agent/agent.ts";
+export type { AskOutcome, Frontend } from "./src/agent/frontend.ts";
+export { PasswordCache } from "./src/agent/password_cache.ts";
+export { ConsoleFrontend, type ConsoleFrontendOptions } from "./src/console/console_frontend.ts";
+export { activeConsoleDevices } from "./src/console/console_devices.ts";
+export { type EchoMode, LineEditor, type LineOutcome } from "./src/console/line_editor.ts";
+export { sanitizeMessage } from "./src/console/sanitize_message.ts";
+export { createLogger, type Logger } from "./src/log.ts";
+export { main } from "./src/cli/main.ts";
+export { VERSION } from "./src/version.ts";
+
+if (import.meta.main) {
+  const { main } = await import("./src/cli/main.ts");
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,30 @@
+/**
+ * A frontend is a surface that can ask a person: a console, Plymouth, …
+ *
+ * @module
+ */
+import type { AskRequest } from "../protocol/ask_request.ts";
+
+/** How asking ended. */
+export type AskOutcome =
+  /** The person answered; the buffers are the agent's to send and wipe. */
+  | { kind: "answer"; passwords: Uint8Array[] }
+  /** The person skipped this request (Ctrl-D); ask again later. */
+  | { kind: "skip" }
+  /** The person aborted (Ctrl-C): no reply is sent. */
+  | { kind: "cancel" }
+  /** The prompt was withdrawn through the AbortSignal. */
+  | { kind: "withdrawn" }
+  /** The surface went away (hang-up, end of input, daemon died). */
+  | { kind: "gone"; reason: string };
+
+/** A surface that can show a request and collect the answer. */
+export interface Frontend {
+  /** Human-readable name for logs, e.g. `console /dev/ttyS0`. */
+  readonly name: string;
+  /**
+   * Shows `request` until the person answers, skips or aborts, or until
+   * `signal` aborts (then the prompt is withdrawn and the surface restored).
+   */
+  ask(request: AskRequest, signal: AbortSignal): Promise<AskOutcome>;
+}

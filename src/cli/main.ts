@@ -1,0 +1,50 @@
+/**
+ * The askpw command: parses the command line and runs the command.
+ *
+ * @module
+ */
+import { restoreAllTerminals } from "../console/terminal.ts";
+import { createLogger } from "../log.ts";
+import { VERSION } from "../version.ts";
+import { agentCommand } from "./agent_command.ts";
+import { listCommand } from "./list_command.ts";
+import { parseCommandLine, USAGE, UsageError } from "./parse_command_line.ts";
+
+/**
+ * Runs askpw with `args` and returns the exit status.
+ *
+ * @example Usage
+ * ```ts
+ * import { main } from "./main.ts";
+ * const status = await main(["--version"]); // prints "askpw 0.1.0", returns 0
+ * ```
+ * @param args The arguments after the program name.
+ * @returns 0 on success, 2 on a usage error, 1 on a failure, 130 after Ctrl-C.
+ */
+export async function main(args: readonly string[]): Promise<number> {
+  let commandLine;
+  try {
+    commandLine = parseCommandLine(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`askpw: ${error.message} (see askpw --help)`);
+    return 2;
+  }
+  if (commandLine.command === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (commandLine.command === "version") {
+    console.log(`askpw ${VERSION}`);
+    return 0;
+  }
+  const log = createLogger({ debug: commandLine.debug });
+  try {
+    if (commandLine.command === "list") return await listCommand(commandLine.json);
+    return await agentCommand(commandLine, log);
+  } catch (error) {
+    restoreAllTerminals();
+    log.error(error instanceof Error ? error.message : String(error));
+    return 1;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The command line: `askpw list|query|watch [options]`.
+ *
+ * Hand-written rather than node:util's parseArgs because `--console` takes an
+ * optional value (`--console` vs `--console=/dev/ttyS0`), as systemd's agent does.
+ *
+ * @module
+ */
+
+/** What the command line asks for. */
+export interface CommandLine {
+  /** The command (`query` when none is given, like systemd's agent). */
+  command: "list" | "query" | "watch" | "help" | "version";
+  /** `list --json`. */
+  json: boolean;
+  /** `--console` (`true`: every active console) or `--console=DEVICE`. */
+  console?: true | string;
+  /** `--debug`: log debug lines. */
+  debug: boolean;
+  /** `--no-cache`: never answer AcceptCached=1 requests from typed passwords. */
+  cache: boolean;
+}
+
+/** A command-line mistake; reported as one line with exit status 2. */
+export class UsageError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+const COMMANDS = ["list", "query", "watch"] as const;
+
+/**
+ * Parses askpw's arguments.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseCommandLine } from "./parse_command_line.ts";
+ * parseCommandLine(["watch", "--console=/dev/ttyS0"]).console; // "/dev/ttyS0"
+ * ```
+ * @param args The arguments after the program name.
+ * @returns The parsed command line.
+ * @throws {UsageError} On an unknown option, a misplaced value or a second command.
+ */
+export function parseCommandLine(args: readonly string[]): CommandLine {
+  const result: CommandLine = { command: "query", json: false, debug: false, cache: true };
+  let command: string | undefined;
+  for (const arg of args) {
+    if (arg === "--help" || arg === "-h") return { ...result, command: "help" };
+    if (arg === "--version") return { ...result, command: "version" };
+    if (arg === "--json") result.json = true;
+    else if (arg === "--debug") result.debug = true;
+    else if (arg === "--no-cache") result.cache = false;
+    else if (arg === "--console") result.console = true;
+    else if (arg.startsWith("--console=")) {
+      const device = arg.slice("--console=".length);
+      if (device === "") {
+        throw new UsageError("--console= needs a device, e.g. --console=/dev/ttyS0");
+      }
+      result.console = device;
+    } else if (arg.startsWith("-")) {
+      throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
+    } else if (command !== undefined) {
+      throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
+    } else if ((COMMANDS as readonly string[]).includes(arg)) {
+      command = arg;
+    } else {
+      throw new UsageError(`unknown command ${JSON.stringify(arg)}`);
+    }
+  }
+  result.command = (command ?? "query") as CommandLine["command"];
+  if (result.json && result.command !== "list") throw new UsageError("--json only goes with list");
+  if (result.console !== undefined && result.command === "list") {
+    throw new UsageError("--console only goes with query and watch");
+  }
+  return result;
+}
+
+/** The text of `askpw --help`. */
+export const USAGE = `askpw — answers systemd password requests (ask-password protocol)
+
+Usage:
+  askpw list [--json]                 Show pending requests
+  askpw query [--console[=DEVICE]]    Answer pending requests once, then exit
+  askpw watch [--console[=DEVICE]]    Keep answering new requests (READY=1 to $NOTIFY_SOCKET)
+
+Options:
+  --console           Prompt on every active kernel console at once
+                      (/sys/class/tty/console/active); the first answer wins
+  --console=DEVICE    Prompt on DEVICE (e.g. /dev/ttyS0); without --console the
+                      current terminal (/dev/tty) is used
+  --json              With list: print JSON
+  --no-cache          Never answer AcceptCached=1 requests with passwords typed earlier
+  --debug             Log debug lines
+  -h, --help          Show this help
+  --version           Show the version
+
+Keys at a prompt: Enter submits, TAB or a first Backspace hides input,
+Ctrl-U clears, Ctrl-D skips the request, Ctrl-C aborts it without a reply.
+`;

@@ -1,0 +1,131 @@
+/**
+ * The text prompt on one terminal, with systemd's look and keys (see
+ * line_editor.ts), the message neutralised, and the terminal restored on
+ * every way out.
+ *
+ * @module
+ */
+import { PollEvents, waitForEvents } from "../ffi/poll.ts";
+import type { AskOutcome, Frontend } from "../agent/frontend.ts";
+import type { Logger } from "../log.ts";
+import type { AskRequest } from "../protocol/ask_request.ts";
+import { MAX_PASSWORD_SIZE } from "../protocol/reply.ts";
+import { type EchoMode, LineEditor } from "./line_editor.ts";
+import { sanitizeMessage } from "./sanitize_message.ts";
+import { Terminal } from "./terminal.ts";
+
+const encoder = new TextEncoder();
+const HIGHLIGHT = "\x1b[0;1;39m";
+const GREY = "\x1b[0;90m";
+const RESET = "\x1b[0m";
+
+/** Options for a {@linkcode ConsoleFrontend}. */
+export interface ConsoleFrontendOptions {
+  /** The terminal device, e.g. `/dev/ttyS0`, or `/dev/tty` for our own terminal. */
+  device: string;
+  /** Highlight the prompt with SGR escape sequences. */
+  colors: boolean;
+  /** Where events are logged. */
+  log: Logger;
+}
+
+/** Prompts on one terminal device. */
+export class ConsoleFrontend implements Frontend {
+  /** `console <device>`. */
+  readonly name: string;
+  #options: ConsoleFrontendOptions;
+
+  /**
+   * Creates the frontend; the device is opened for each prompt only.
+   *
+   * @example Usage
+   * ```ts
+   * import { ConsoleFrontend } from "./console_frontend.ts";
+   * import { createLogger } from "../log.ts";
+   * const frontend = new ConsoleFrontend({ device: "/dev/tty", colors: false, log: createLogger() });
+   * ```
+   * @param options See {@linkcode ConsoleFrontendOptions}.
+   */
+  constructor(options: ConsoleFrontendOptions) {
+    this.#options = options;
+    this.name = `console ${options.device}`;
+  }
+
+  /**
+   * Shows the prompt for `request` and reads the answer.
+   *
+   * @example Usage
+   * ```ts
+   * import { ConsoleFrontend } from "./console_frontend.ts";
+   * import { createLogger } from "../log.ts";
+   * import type { AskRequest } from "../protocol/ask_request.ts";
+   * declare const request: AskRequest;
+   * const frontend = new ConsoleFrontend({ device: "/dev/tty", colors: false, log: createLogger() });
+   * const outcome = await frontend.ask(request, AbortSignal.timeout(30_000));
+   * ```
+   * @param request The request.
+   * @param signal Withdraws the prompt.
+   * @returns How it ended.
+   */
+  async ask(request: AskRequest, signal: AbortSignal): Promise<AskOutcome> {
+    if (signal.aborted) return { kind: "withdrawn" };
+    const { device, colors, log } = this.#options;
+    let terminal: Terminal;
+    try {
+      terminal = new Terminal(device);
+    } catch (error) {
+      return { kind: "gone", reason: `cannot open ${device}: ${(error as Error).message}` };
+    }
+    using _restore = terminal;
+    const editor = new LineEditor({ mode: echoMode(request), maxBytes: MAX_PASSWORD_SIZE });
+    const chunk = new Uint8Array(256);
+    try {
+      log.info(`Starting password query on ${device}`);
+      terminal.write(promptBytes(request, editor, colors));
+      for (;;) {
+        const [events] = await waitForEvents([{ fd: terminal.fd }], -1, signal);
+        if (signal.aborted) {
+          terminal.write(encoder.encode(`${colors ? RESET : ""}(withdrawn)\n`));
+          return { kind: "withdrawn" };
+        }
+        const count = terminal.read(chunk);
+        if (count === null) {
+          if ((events & (PollEvents.POLLHUP | PollEvents.POLLERR)) !== 0) {
+            return { kind: "gone", reason: `${device} hung up` };
+          }
+          continue;
+        }
+        if (count === 0) return { kind: "gone", reason: `end of input on ${device}` };
+        const { output, outcome } = editor.feed(chunk.subarray(0, count));
+        if (output.length > 0) terminal.write(output as Uint8Array<ArrayBuffer>);
+        if (outcome === "submit") return { kind: "answer", passwords: [editor.value.slice()] };
+        if (outcome === "skip") return { kind: "skip" };
+        if (outcome === "cancel") return { kind: "cancel" };
+      }
+    } catch (error) {
+      // A hang-up shows as EIO on read or write: the person is gone, not the agent.
+      return { kind: "gone", reason: `${device}: ${(error as Error).message}` };
+    } finally {
+      editor.wipe();
+      chunk.fill(0);
+    }
+  }
+}
+
+function echoMode(request: AskRequest): EchoMode {
+  if (request.silent) return "silent"; // Silent wins over Echo, as in systemd
+  return request.echo ? "echo" : "masked";
+}
+
+function promptBytes(
+  request: AskRequest,
+  editor: LineEditor,
+  colors: boolean,
+): Uint8Array<ArrayBuffer> {
+  const message = sanitizeMessage(request.message || "Password:");
+  const hint = new TextDecoder().decode(editor.begin());
+  const text = colors
+    ? `${HIGHLIGHT}${message} ${hint ? `${GREY}${hint}` : ""}${RESET}`
+    : `${message} ${hint}`;
+  return encoder.encode(text);
+}

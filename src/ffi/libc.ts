@@ -1,0 +1,235 @@
+/**
+ * The one symbol table of askpw: every libc function the program calls.
+ *
+ * Nothing outside `src/ffi/` calls `Deno.dlopen` or handles raw pointers; the
+ * typed wrappers in this folder (one file per topic) are the only users of
+ * {@linkcode libc}. Each parameter carries its C declaration in a comment.
+ *
+ * @module
+ */
+
+const symbols = {
+  // Errors
+  __errno_location: { parameters: [], result: "pointer" }, // int *__errno_location(void)
+  strerrorname_np: { parameters: ["i32"], result: "pointer" }, // const char *strerrorname_np(int errnum)
+  strerror: { parameters: ["i32"], result: "pointer" }, // char *strerror(int errnum)
+
+  // Files and descriptors
+  open: {
+    parameters: [
+      "buffer", // const char *pathname
+      "i32", // int flags
+      "u32", // mode_t mode
+    ],
+    result: "i32",
+  },
+  close: { parameters: ["i32"], result: "i32" }, // int close(int fd)
+  read: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // void *buf
+      "usize", // size_t count
+    ],
+    result: "isize",
+  },
+  write: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // const void *buf
+      "usize", // size_t count
+    ],
+    result: "isize",
+  },
+  fstat: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // struct stat *statbuf (144 bytes on x86_64)
+    ],
+    result: "i32",
+  },
+  lstat: {
+    parameters: [
+      "buffer", // const char *pathname
+      "buffer", // struct stat *statbuf
+    ],
+    result: "i32",
+  },
+  access: {
+    parameters: [
+      "buffer", // const char *pathname
+      "i32", // int mode
+    ],
+    result: "i32",
+  },
+  ioctl: {
+    parameters: [
+      "i32", // int fd
+      "u64", // unsigned long request
+      "usize", // the argument: an int or a pointer, passed as a machine word
+    ],
+    result: "i32",
+  },
+
+  // Waiting
+  poll: {
+    parameters: [
+      "buffer", // struct pollfd *fds (8 bytes each)
+      "u64", // nfds_t nfds
+      "i32", // int timeout (ms, -1 = forever)
+    ],
+    result: "i32",
+  },
+  poll_blocking: {
+    name: "poll",
+    // The same poll(2), run on a worker thread so the JS event loop keeps
+    // running (signals, timers) while we wait for a terminal or inotify.
+    nonblocking: true,
+    parameters: [
+      "buffer", // struct pollfd *fds
+      "u64", // nfds_t nfds
+      "i32", // int timeout
+    ],
+    result: "i32",
+  },
+  eventfd: {
+    parameters: [
+      "u32", // unsigned int initval
+      "i32", // int flags
+    ],
+    result: "i32",
+  },
+
+  // Clocks and processes
+  clock_gettime: {
+    parameters: [
+      "i32", // clockid_t clockid
+      "buffer", // struct timespec *tp (16 bytes)
+    ],
+    result: "i32",
+  },
+  syscall3: {
+    name: "syscall",
+    // long syscall(long number, ...): used for pidfd_open, which glibc < 2.36 lacks.
+    parameters: ["i64", "i64", "i64"], // long number, long arg1, long arg2
+    result: "i64",
+  },
+  getpid: { parameters: [], result: "i32" }, // pid_t getpid(void)
+  getuid: { parameters: [], result: "u32" }, // uid_t getuid(void)
+  klogctl: {
+    parameters: [
+      "i32", // int type
+      "buffer", // char *bufp
+      "i32", // int len
+    ],
+    result: "i32",
+  },
+
+  // Sockets
+  socket: {
+    parameters: [
+      "i32", // int domain
+      "i32", // int type
+      "i32", // int protocol
+    ],
+    result: "i32",
+  },
+  bind: {
+    parameters: [
+      "i32", // int sockfd
+      "buffer", // const struct sockaddr *addr
+      "u32", // socklen_t addrlen
+    ],
+    result: "i32",
+  },
+  connect: {
+    parameters: [
+      "i32", // int sockfd
+      "buffer", // const struct sockaddr *addr
+      "u32", // socklen_t addrlen
+    ],
+    result: "i32",
+  },
+  sendto: {
+    parameters: [
+      "i32", // int sockfd
+      "buffer", // const void *buf
+      "usize", // size_t len
+      "i32", // int flags
+      "buffer", // const struct sockaddr *dest_addr
+      "u32", // socklen_t addrlen
+    ],
+    result: "isize",
+  },
+  recv: {
+    parameters: [
+      "i32", // int sockfd
+      "buffer", // void *buf
+      "usize", // size_t len
+      "i32", // int flags
+    ],
+    result: "isize",
+  },
+  setsockopt: {
+    parameters: [
+      "i32", // int sockfd
+      "i32", // int level
+      "i32", // int optname
+      "buffer", // const void *optval
+      "u32", // socklen_t optlen
+    ],
+    result: "i32",
+  },
+  getsockopt: {
+    parameters: [
+      "i32", // int sockfd
+      "i32", // int level
+      "i32", // int optname
+      "buffer", // void *optval
+      "buffer", // socklen_t *optlen
+    ],
+    result: "i32",
+  },
+
+  // Inotify
+  inotify_init1: { parameters: ["i32"], result: "i32" }, // int inotify_init1(int flags)
+  inotify_add_watch: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // const char *pathname
+      "u32", // uint32_t mask
+    ],
+    result: "i32",
+  },
+
+  // Terminals
+  tcgetattr: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // struct termios *termios_p (glibc: 60 bytes)
+    ],
+    result: "i32",
+  },
+  tcsetattr: {
+    parameters: [
+      "i32", // int fd
+      "i32", // int optional_actions
+      "buffer", // const struct termios *termios_p
+    ],
+    result: "i32",
+  },
+  isatty: { parameters: ["i32"], result: "i32" }, // int isatty(int fd)
+  posix_openpt: { parameters: ["i32"], result: "i32" }, // int posix_openpt(int flags)
+  grantpt: { parameters: ["i32"], result: "i32" }, // int grantpt(int fd)
+  unlockpt: { parameters: ["i32"], result: "i32" }, // int unlockpt(int fd)
+  ptsname_r: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // char *buf
+      "usize", // size_t buflen
+    ],
+    result: "i32",
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The opened C library with askpw's symbol table; only `src/ffi/` uses it. */
+export const libc: Deno.DynamicLibrary<typeof symbols> = Deno.dlopen("libc.so.6", symbols);

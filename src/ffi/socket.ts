@@ -1,0 +1,168 @@
+/**
+ * AF_UNIX datagram sockets: replies to askers, sd_notify, and the receiving
+ * end used by tests and benchmarks.
+ *
+ * @module
+ */
+import { closeFd } from "./file.ts";
+import { check, lastErrno, SystemCallError } from "./errno.ts";
+import { libc } from "./libc.ts";
+
+/** Socket constants (x86_64, asm-generic numbers). */
+export const SocketConstants = {
+  AF_UNIX: 1,
+  SOCK_STREAM: 1,
+  SOCK_DGRAM: 2,
+  SOCK_NONBLOCK: 0o4000,
+  SOCK_CLOEXEC: 0o2000000,
+  SOL_SOCKET: 1,
+  SO_PASSCRED: 16,
+  SO_PEERCRED: 17,
+  SO_PEERPIDFD: 77,
+  SO_PASSRIGHTS: 83,
+  MSG_DONTWAIT: 0x40,
+  MSG_NOSIGNAL: 0x4000,
+} as const;
+
+const encoder = new TextEncoder();
+const SOCKADDR_UN_SIZE = 110;
+
+/**
+ * Builds a `struct sockaddr_un` for a path, or for an abstract name when the
+ * address starts with `@` (replaced by NUL, no trailing NUL, as sd_notify and
+ * plymouth use them).
+ *
+ * @example Usage
+ * ```ts
+ * import { unixAddress } from "./socket.ts";
+ * const { address, length } = unixAddress("/run/systemd/notify");
+ * ```
+ * @param path Absolute path or `@abstract` name.
+ * @returns The address bytes and the length to pass with them.
+ * @throws {RangeError} When the path does not fit into sun_path (107 bytes).
+ */
+export function unixAddress(path: string): { address: Uint8Array<ArrayBuffer>; length: number } {
+  const abstract = path.startsWith("@");
+  const name = encoder.encode(abstract ? path.slice(1) : path);
+  const room = abstract ? 107 : 107; // one byte for the leading or trailing NUL
+  if (name.length > room || name.length === 0) {
+    throw new RangeError(`Socket address of ${name.length} bytes does not fit sun_path`);
+  }
+  const address = new Uint8Array(SOCKADDR_UN_SIZE);
+  new DataView(address.buffer).setUint16(0, SocketConstants.AF_UNIX, true);
+  address.set(name, abstract ? 3 : 2);
+  const length = abstract ? 2 + 1 + name.length : 2 + name.length + 1;
+  return { address, length };
+}
+
+/**
+ * Sends one datagram to the AF_UNIX datagram socket at `path`, never blocking
+ * (MSG_DONTWAIT) and never raising SIGPIPE (MSG_NOSIGNAL).
+ *
+ * @example Usage
+ * ```ts
+ * import { sendDatagram } from "./socket.ts";
+ * try {
+ *   sendDatagram("/run/nonexistent.sock", new Uint8Array([0x2d]));
+ * } catch (error) {
+ *   console.log(String(error)); // sendto /run/nonexistent.sock: ENOENT (...)
+ * }
+ * ```
+ * @param path The socket path (or `@abstract` name).
+ * @param payload The datagram.
+ * @throws {SystemCallError} When socket or sendto fails (ENOENT, ECONNREFUSED, EAGAIN…).
+ */
+export function sendDatagram(path: string, payload: Uint8Array<ArrayBuffer>): void {
+  const { address, length } = unixAddress(path);
+  const fd = check(
+    "socket",
+    libc.symbols.socket(
+      SocketConstants.AF_UNIX,
+      SocketConstants.SOCK_DGRAM | SocketConstants.SOCK_CLOEXEC,
+      0,
+    ),
+  );
+  try {
+    const sent = Number(
+      libc.symbols.sendto(
+        fd,
+        payload,
+        BigInt(payload.length),
+        SocketConstants.MSG_DONTWAIT | SocketConstants.MSG_NOSIGNAL,
+        address,
+        length,
+      ),
+    );
+    if (sent < 0) throw new SystemCallError("sendto", lastErrno(), path);
+  } finally {
+    closeFd(fd);
+  }
+}
+
+/**
+ * Creates a non-blocking AF_UNIX datagram socket bound to `path`, with
+ * SO_PASSCRED on as systemd's askers set it.
+ *
+ * @example Usage
+ * ```ts
+ * import { bindDatagramSocket } from "./socket.ts";
+ * import { closeFd } from "./file.ts";
+ * const fd = bindDatagramSocket(`/tmp/askpw-example-${Deno.pid}.sock`);
+ * closeFd(fd);
+ * ```
+ * @param path Where to bind (must not exist).
+ * @returns The socket descriptor.
+ * @throws {SystemCallError} When socket, setsockopt or bind fails.
+ */
+export function bindDatagramSocket(path: string): number {
+  const fd = check(
+    "socket",
+    libc.symbols.socket(
+      SocketConstants.AF_UNIX,
+      SocketConstants.SOCK_DGRAM | SocketConstants.SOCK_CLOEXEC | SocketConstants.SOCK_NONBLOCK,
+      0,
+    ),
+  );
+  try {
+    const on = new Int32Array([1]);
+    check(
+      "setsockopt",
+      libc.symbols.setsockopt(
+        fd,
+        SocketConstants.SOL_SOCKET,
+        SocketConstants.SO_PASSCRED,
+        new Uint8Array(on.buffer),
+        4,
+      ),
+    );
+    const { address, length } = unixAddress(path);
+    check("bind", libc.symbols.bind(fd, address, length), path);
+    return fd;
+  } catch (error) {
+    closeFd(fd);
+    throw error;
+  }
+}
+
+/**
+ * Receives one datagram from a non-blocking socket.
+ *
+ * @example Usage
+ * ```ts
+ * import { bindDatagramSocket, receiveDatagram } from "./socket.ts";
+ * const fd = bindDatagramSocket(`/tmp/askpw-recv-${Deno.pid}.sock`);
+ * receiveDatagram(fd, 2049); // null: nothing queued
+ * ```
+ * @param fd The socket.
+ * @param capacity Largest datagram accepted (longer ones are truncated).
+ * @returns The datagram, or `null` when none is queued.
+ * @throws {SystemCallError} On errors other than EAGAIN.
+ */
+export function receiveDatagram(fd: number, capacity: number): Uint8Array | null {
+  const buffer = new Uint8Array(capacity);
+  const n = Number(libc.symbols.recv(fd, buffer, BigInt(capacity), SocketConstants.MSG_DONTWAIT));
+  if (n >= 0) return buffer.slice(0, n);
+  const errno = lastErrno();
+  if (errno === 11) return null;
+  throw new SystemCallError("recv", errno);
+}

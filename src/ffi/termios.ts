@@ -1,0 +1,131 @@
+/**
+ * Terminal settings (glibc `struct termios`, 60 bytes) and tty ioctls.
+ *
+ * @module
+ */
+import { check } from "./errno.ts";
+import { libc } from "./libc.ts";
+
+const TERMIOS_SIZE = 60;
+const LFLAG = 12;
+const IFLAG = 0;
+const CC = 17;
+const VTIME = 5;
+const VMIN = 6;
+const TCSANOW = 0;
+
+/** termios flag bits askpw changes. */
+export const TermiosFlags = {
+  ISIG: 0o1,
+  ICANON: 0o2,
+  ECHO: 0o10,
+  IEXTEN: 0o100000,
+  ICRNL: 0o400,
+  IXON: 0o2000,
+} as const;
+
+/** A snapshot of a terminal's settings. */
+export class TerminalSettings {
+  /** The raw `struct termios` bytes. */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+
+  /**
+   * Wraps raw termios bytes.
+   *
+   * @example Usage
+   * ```ts
+   * import { TerminalSettings } from "./termios.ts";
+   * const settings = new TerminalSettings(new Uint8Array(60));
+   * ```
+   * @param bytes 60 bytes of `struct termios`.
+   */
+  constructor(bytes: Uint8Array<ArrayBuffer>) {
+    this.bytes = bytes;
+  }
+
+  /**
+   * A copy in the mode the password prompt reads in: byte by byte, no echo,
+   * and (unlike systemd) no signals, so Ctrl-C reaches the prompt as a byte
+   * instead of killing the agent with the terminal left raw.
+   *
+   * @example Usage
+   * ```ts
+   * import { TerminalSettings } from "./termios.ts";
+   * const raw = new TerminalSettings(new Uint8Array(60)).forPasswordPrompt();
+   * ```
+   * @returns The new settings.
+   */
+  forPasswordPrompt(): TerminalSettings {
+    const copy = new TerminalSettings(this.bytes.slice());
+    const view = new DataView(copy.bytes.buffer);
+    const lflag = view.getUint32(LFLAG, true);
+    view.setUint32(
+      LFLAG,
+      lflag & ~(TermiosFlags.ICANON | TermiosFlags.ECHO | TermiosFlags.ISIG | TermiosFlags.IEXTEN),
+      true,
+    );
+    // CR must arrive as CR (we treat CR and LF alike), and Ctrl-S must not freeze output.
+    const iflag = view.getUint32(IFLAG, true);
+    view.setUint32(IFLAG, iflag & ~(TermiosFlags.ICRNL | TermiosFlags.IXON), true);
+    copy.bytes[CC + VMIN] = 1;
+    copy.bytes[CC + VTIME] = 0;
+    return copy;
+  }
+}
+
+/**
+ * Reads the settings of terminal `fd`.
+ *
+ * @example Usage
+ * ```ts
+ * import { getTerminalSettings } from "./termios.ts";
+ * try {
+ *   getTerminalSettings(0);
+ * } catch {
+ *   // not a terminal
+ * }
+ * ```
+ * @param fd A terminal descriptor.
+ * @returns Its settings.
+ * @throws {SystemCallError} When `fd` is not a terminal (ENOTTY).
+ */
+export function getTerminalSettings(fd: number): TerminalSettings {
+  const bytes = new Uint8Array(TERMIOS_SIZE);
+  check("tcgetattr", libc.symbols.tcgetattr(fd, bytes));
+  return new TerminalSettings(bytes);
+}
+
+/**
+ * Applies `settings` to terminal `fd` at once (TCSANOW).
+ *
+ * @example Usage
+ * ```ts
+ * import { getTerminalSettings, setTerminalSettings } from "./termios.ts";
+ * try {
+ *   setTerminalSettings(0, getTerminalSettings(0));
+ * } catch {
+ *   // not a terminal
+ * }
+ * ```
+ * @param fd A terminal descriptor.
+ * @param settings The settings.
+ * @throws {SystemCallError} When tcsetattr fails.
+ */
+export function setTerminalSettings(fd: number, settings: TerminalSettings): void {
+  check("tcsetattr", libc.symbols.tcsetattr(fd, TCSANOW, settings.bytes));
+}
+
+/**
+ * Tells whether `fd` is a terminal.
+ *
+ * @example Usage
+ * ```ts
+ * import { isTerminal } from "./termios.ts";
+ * isTerminal(0);
+ * ```
+ * @param fd The descriptor.
+ * @returns Whether it is a terminal.
+ */
+export function isTerminal(fd: number): boolean {
+  return libc.symbols.isatty(fd) === 1;
+}

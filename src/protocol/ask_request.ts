@@ -1,0 +1,111 @@
+/**
+ * One password request: an ask file read safely and parsed.
+ *
+ * @module
+ */
+import { closeFd, fileStatus, FileType, openFile, OpenFlags, readAllFromFd } from "../ffi/file.ts";
+import { SystemCallError } from "../ffi/errno.ts";
+import type { AskDirectory } from "./ask_directory.ts";
+import { type AskFileFields, parseAskFile } from "./parse_ask_file.ts";
+
+/** A parsed, usable request. */
+export interface AskRequest extends AskFileFields {
+  /** Absolute path of the ask file. */
+  path: string;
+  /** File name, e.g. `ask.14028617520318465327`. */
+  name: string;
+  /** The directory it is in. */
+  directory: AskDirectory;
+  /** Identity across rescans: device, inode and path. */
+  key: string;
+  /** Owner of the ask file. */
+  ownerUid: number;
+  /** The reply socket (present on every usable request). */
+  socket: string;
+}
+
+/** The result of reading an ask file. */
+export type ReadAskResult =
+  | { ok: true; request: AskRequest }
+  | { ok: false; key: string; reason: string };
+
+/** Ask files are a few hundred bytes; anything this large is hostile. */
+const MAX_ASK_FILE_SIZE = 4 * 1024 * 1024;
+
+/**
+ * Reads and parses `directory/name`: opened with O_NOFOLLOW|O_NONBLOCK (a
+ * symlink fails, a FIFO cannot block us), must be a regular file owned by
+ * the directory's owner, and must name a reply socket.
+ *
+ * @example Usage
+ * ```ts
+ * import { readAskRequest } from "./ask_request.ts";
+ * const result = readAskRequest(
+ *   { path: "/run/systemd/ask-password", ownerUid: 0, kind: "system" },
+ *   "ask.example",
+ * );
+ * if (!result.ok) console.log(result.reason);
+ * ```
+ * @param directory The directory the file is in.
+ * @param name The file name.
+ * @returns The request, or why it is not one (never including file content).
+ */
+export function readAskRequest(directory: AskDirectory, name: string): ReadAskResult {
+  const path = `${directory.path}/${name}`;
+  let fd: number;
+  try {
+    fd = openFile(
+      path,
+      OpenFlags.O_RDONLY | OpenFlags.O_NOFOLLOW | OpenFlags.O_NONBLOCK | OpenFlags.O_NOCTTY |
+        OpenFlags.O_CLOEXEC,
+    );
+  } catch (error) {
+    const reason = error instanceof SystemCallError && error.code === "ELOOP"
+      ? "it is a symbolic link"
+      : `cannot open it (${errorCode(error)})`;
+    return { ok: false, key: `?:${path}`, reason };
+  }
+  try {
+    const status = fileStatus(fd);
+    const key = `${status.dev}:${status.ino}:${path}`;
+    if (status.type !== FileType.S_IFREG) return { ok: false, key, reason: "not a regular file" };
+    if (status.uid !== directory.ownerUid) {
+      return {
+        ok: false,
+        key,
+        reason: `owned by uid ${status.uid}, not by uid ${directory.ownerUid}`,
+      };
+    }
+    let fields: AskFileFields;
+    try {
+      fields = parseAskFile(readAllFromFd(fd, MAX_ASK_FILE_SIZE));
+    } catch (error) {
+      return { ok: false, key, reason: `malformed: ${errorText(error)}` };
+    }
+    if (fields.socket === undefined) return { ok: false, key, reason: "no usable Socket=" };
+    return {
+      ok: true,
+      request: {
+        ...fields,
+        socket: fields.socket,
+        path,
+        name,
+        directory,
+        key,
+        ownerUid: status.uid,
+      },
+    };
+  } catch (error) {
+    return { ok: false, key: `?:${path}`, reason: `cannot read it (${errorCode(error)})` };
+  } finally {
+    closeFd(fd);
+  }
+}
+
+function errorCode(error: unknown): string {
+  return error instanceof SystemCallError ? error.code : errorText(error);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
