@@ -74,7 +74,7 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
 }
 
 function consoleDevices(commandLine: CommandLine): string[] {
-  if (commandLine.console === true) return activeConsoleDevices();
+  if (commandLine.console === true) return commandLine.consoles ?? activeConsoleDevices();
   if (typeof commandLine.console === "string") return [commandLine.console];
   return ["/dev/tty"];
 }

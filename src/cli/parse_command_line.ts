@@ -15,6 +15,8 @@ export interface CommandLine {
   json: boolean;
   /** `--console` (`true`: every active console) or `--console=DEVICE`. */
   console?: true | string;
+  /** `--consoles=DEV[,DEV…]`: replaces the console list of /sys/class/tty/console/active. */
+  consoles?: string[];
   /** `--debug`: log debug lines. */
   debug: boolean;
   /** `--no-cache`: never answer AcceptCached=1 requests from typed passwords. */
@@ -64,6 +66,10 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
         throw new UsageError("--console= needs a device, e.g. --console=/dev/ttyS0");
       }
       result.console = device;
+    } else if (arg.startsWith("--consoles=")) {
+      const devices = arg.slice("--consoles=".length).split(",").filter((device) => device !== "");
+      if (devices.length === 0) throw new UsageError("--consoles= needs at least one device");
+      result.consoles = devices;
     } else if (arg.startsWith("-")) {
       throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
     } else if (command !== undefined) {
@@ -76,9 +82,14 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   }
   result.command = (command ?? "query") as CommandLine["command"];
   if (result.json && result.command !== "list") throw new UsageError("--json only goes with list");
-  if (result.console !== undefined && result.command === "list") {
-    throw new UsageError("--console only goes with query and watch");
+  if ((result.console !== undefined || result.consoles) && result.command === "list") {
+    throw new UsageError("--console and --consoles only go with query and watch");
   }
+  if (typeof result.console === "string" && result.consoles) {
+    throw new UsageError("--console=DEVICE and --consoles= conflict");
+  }
+  // A console list means console mode, as --console does with the list from /sys.
+  if (result.consoles) result.console = true;
   return result;
 }
 
@@ -95,6 +106,7 @@ Options:
                       (/sys/class/tty/console/active); the first answer wins
   --console=DEVICE    Prompt on DEVICE (e.g. /dev/ttyS0); without --console the
                       current terminal (/dev/tty) is used
+  --consoles=DEV,DEV  Use these consoles instead of /sys/class/tty/console/active
   --json              With list: print JSON
   --no-cache          Never answer AcceptCached=1 requests with passwords typed earlier
   --debug             Log debug lines

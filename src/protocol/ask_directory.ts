@@ -53,8 +53,9 @@ export async function askDirectories(
 
 /**
  * Lists the names in `directory` that may be requests: those starting with
- * `ask.` that are not directories or symlinks (the caller still opens them
- * with O_NOFOLLOW and checks the type, since some file systems report no type).
+ * `ask.` that are not directories. Symlinks are listed so that opening them
+ * with O_NOFOLLOW fails loudly (a log line) rather than silently; the caller
+ * checks the type anyway, since some file systems report none.
  *
  * @example Usage
  * ```ts
@@ -69,7 +70,7 @@ export function listAskFileNames(directory: AskDirectory): string[] {
   try {
     for (const entry of Deno.readDirSync(directory.path)) {
       if (!entry.name.startsWith("ask.")) continue;
-      if (entry.isDirectory || entry.isSymlink) continue;
+      if (entry.isDirectory) continue;
       names.push(entry.name);
     }
   } catch {
