@@ -31,7 +31,7 @@ async function runCase(agentName: AgentName, testCase: Case): Promise<Uint8Array
   try {
     using asker = RecordingAsker.create(namespace, { message: "Diff prompt:", ...testCase.ask });
     const args = ["--query", `--console=${console.path}`];
-    await using agent: RunningAgent = agentName === "systemd"
+    await using _agent: RunningAgent = agentName === "systemd"
       ? startSystemdAgent(namespace, args)
       : startAskpw(namespace, ["query", `--console=${console.path}`]);
     await console.waitFor("Diff prompt: ");
