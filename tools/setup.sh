@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs what askpw's tests, benchmark and demo need on a fresh Debian
+# machine: Debian packages through apt-get (as root), Deno through npm.
+set -eu
+cd "$(dirname "$0")/.."
+
+# package:command pairs; a package is installed only when its command is missing.
+PACKAGES="systemd:systemd-ask-password systemd:systemd-tty-ask-password-agent util-linux:unshare util-linux:nsenter coreutils:mkfifo"
+
+missing=""
+for pair in $PACKAGES; do
+  command -v "${pair#*:}" >/dev/null 2>&1 || missing="$missing ${pair%%:*}"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing packages:$missing (run as root to install them)" >&2
+    exit 1
+  fi
+  echo "setup: installing$missing"
+  apt-get -o DPkg::Lock::Timeout=900 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
+    --no-install-recommends $missing >/dev/null
+fi
+
+if [ ! -x node_modules/.bin/deno ] || ! node_modules/.bin/deno --version >/dev/null 2>&1; then
+  echo "setup: installing Deno from npm (package-lock.json pins the version)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
