@@ -23,6 +23,6 @@ if [ -n "$missing" ]; then
 fi
 
 if [ ! -x node_modules/.bin/deno ] || ! node_modules/.bin/deno --version >/dev/null 2>&1; then
-  echo "setup: installing Deno from npm (package-lock.json pins the version)"
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "setup: installing Deno from npm (package.json pins the version)"
+  npm install --no-audit --no-fund --loglevel=error
 fi
