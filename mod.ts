@@ -49,10 +49,22 @@ export { type AgentOptions, type AgentResult, runAgent } from "./src/agent/agent
 export type { AskOutcome, Frontend } from "./src/agent/frontend.ts";
 export { PasswordCache } from "./src/agent/password_cache.ts";
 export { ConsoleFrontend, type ConsoleFrontendOptions } from "./src/console/console_frontend.ts";
-export { activeConsoleDevices } from "./src/console/console_devices.ts";
-export { type EchoMode, LineEditor, type LineOutcome } from "./src/console/line_editor.ts";
+export { activeConsoleDevices, type ConsoleDeviceOptions } from "./src/console/console_devices.ts";
+export {
+  type EchoMode,
+  type FeedResult,
+  LineEditor,
+  type LineEditorOptions,
+  type LineOutcome,
+} from "./src/console/line_editor.ts";
 export { sanitizeMessage } from "./src/console/sanitize_message.ts";
-export { createLogger, type Logger } from "./src/log.ts";
+export {
+  createLogger,
+  type Logger,
+  type LoggerOptions,
+  Priority,
+  type PriorityName,
+} from "./src/log.ts";
 export { main } from "./src/cli/main.ts";
 export { VERSION } from "./src/version.ts";
 
