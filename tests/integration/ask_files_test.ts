@@ -185,6 +185,19 @@ Deno.test({
   const child = new Deno.Command("true").spawn();
   await child.status;
   using dead = RecordingAsker.create(namespace, { message: "dead asker", pid: child.pid });
+  // A zombie: the shell execs into sleep, which never reaps its exited child.
+  const parent = new Deno.Command("sh", {
+    args: ["-c", "sleep 0.1 & echo $!; exec sleep 60"],
+    stdout: "piped",
+  }).spawn();
+  const reader = parent.stdout.getReader();
+  const zombiePid = Number(new TextDecoder().decode((await reader.read()).value).trim());
+  reader.releaseLock();
+  for (let i = 0; i < 100 && !isZombie(zombiePid); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.ok(isZombie(zombiePid), `PID ${zombiePid} is a zombie`);
+  using zombie = RecordingAsker.create(namespace, { message: "zombie asker", pid: zombiePid });
   using live = RecordingAsker.create(namespace, {
     message: "Live:",
     notAfter: monotonicMicros() + 60_000_000n,
@@ -192,6 +205,14 @@ Deno.test({
   const list = startAskpw(namespace, ["list"]);
   await list.exit();
   assert.equal(list.stdout, "'Live:' (PID " + Deno.pid + ")\n");
+  const listJson = startAskpw(namespace, ["list", "--json"]);
+  await listJson.exit();
+  const listed = JSON.parse(listJson.stdout);
+  assert.equal(listed.length, 1);
+  assert.equal(listed[0].message, "Live:");
+  assert.equal(listed[0].path, live.askPath);
+  assert.equal(listed[0].socket, live.socketPath);
+  assert.equal(typeof listed[0].notAfter, "string");
   await using agent = startAskpw(namespace, ["query", "--debug", `--console=${console.path}`]);
   await console.waitFor("Live: ");
   console.type("x\r");
@@ -199,8 +220,14 @@ Deno.test({
   await agent.exit();
   assert.match(agent.log, /Skipping .*: its NotAfter= has passed/);
   assert.match(agent.log, new RegExp(`Skipping .*: its asker PID ${child.pid} is gone`));
+  assert.match(agent.log, new RegExp(`Skipping .*: its asker PID ${zombiePid} is gone`));
+  assert.ok(!console.text.includes("zombie asker") && !console.text.includes("dead asker"));
   assert.equal(await expired.reply(0), null);
   assert.equal(await dead.reply(0), null);
+  assert.equal(await zombie.reply(0), null);
+  parent.kill("SIGKILL");
+  await parent.status;
+  await parent.stdout.cancel();
 });
 
 Deno.test({
@@ -422,6 +449,14 @@ Deno.test({
   await agent.exit();
 });
 
+function isZombie(pid: number): boolean {
+  try {
+    return / Z /.test(Deno.readTextFileSync(`/proc/${pid}/stat`).replace(/^.*\)/, ""));
+  } catch {
+    return false;
+  }
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
@@ -430,3 +465,35 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+Deno.test({
+  ...options,
+  name: "an asker that has gone by reply time is logged; the next request is still answered",
+}, async () => {
+  await using namespace = await PrivateNamespace.create();
+  using console = new PtyConsole();
+  using gone = RecordingAsker.create(namespace, { message: "Gone asker:" });
+  await using agent = startAskpw(namespace, ["watch", `--console=${console.path}`]);
+  await console.waitFor("Gone asker: ");
+  Deno.removeSync(namespace.outside(gone.socketPath)); // socket gone, ask file still there
+  console.type("late\r");
+  await agent.waitForLog(`Asker of ${gone.askPath} has gone (sendto: ENOENT)`);
+  using next = RecordingAsker.create(namespace, { message: "Next asker:" });
+  await console.waitFor("Next asker: ");
+  console.type("next\r");
+  expectReply(await next.reply(), "+next\0");
+  agent.process.kill("SIGTERM");
+  assert.equal((await agent.exit()).code, 0);
+});
+
+Deno.test({ ...options, name: "deno task askpw runs the command line" }, async () => {
+  const root = new URL("../../", import.meta.url).pathname;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "askpw", "--version"],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(output.code, 0);
+  assert.match(new TextDecoder().decode(output.stdout), /^askpw \d+\.\d+\.\d+\n$/);
+});
