@@ -93,6 +93,22 @@ export class PtyConsole implements Disposable {
       (lflag & TermiosFlags.ISIG) !== 0;
   }
 
+  /**
+   * Waits until the agent has restored the terminal (it does so right after
+   * writing its last bytes, so the screen can show the end a moment earlier).
+   *
+   * @param timeoutMs Longest wait.
+   * @returns Whether the terminal is restored.
+   */
+  async waitRestored(timeoutMs = 5000): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    while (!this.restored) {
+      if (performance.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return true;
+  }
+
   /** Hangs up: closes both our ends, as when a serial cable is pulled. */
   hangUp(): void {
     closeFd(this.#slave);

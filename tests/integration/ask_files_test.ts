@@ -244,7 +244,7 @@ Deno.test({
   asker.withdraw();
   await console.waitFor("(withdrawn)");
   assert.equal((await agent.exit()).code, 0);
-  assert.ok(console.restored);
+  assert.ok(await console.waitRestored());
   assert.equal(await asker.reply(0), null);
   assert.match(agent.log, /its ask file vanished/);
 });
@@ -262,7 +262,7 @@ Deno.test(
     await sleeper.status;
     await console.waitFor("(withdrawn)");
     await agent.waitForLog(`its asker PID ${sleeper.pid} exited`);
-    assert.ok(console.restored);
+    assert.ok(await console.waitRestored());
     agent.process.kill("SIGTERM");
     await agent.exit();
     assert.equal(await asker.reply(0), null);
@@ -281,7 +281,7 @@ Deno.test({
   console.type("abc\x03");
   assert.equal((await agent.exit()).code, 130);
   await console.waitFor("(cancelled)");
-  assert.ok(console.restored);
+  assert.ok(await console.waitRestored());
   assert.equal(await asker.reply(200), null);
 });
 
@@ -331,7 +331,7 @@ Deno.test({
   const took = performance.now() - started;
   assert.equal(status.code, 0);
   assert.ok(took < 3000, `exited after ${Math.round(took)} ms`);
-  assert.ok(console.restored);
+  assert.ok(await console.waitRestored());
   assert.equal(await asker.reply(0), null);
 });
 
@@ -384,7 +384,7 @@ Deno.test({
   expectReply(await asker.reply(), "+fast\0");
   asker.withdraw();
   await first.waitFor("(withdrawn)");
-  assert.ok(first.restored && second.restored);
+  assert.ok((await first.waitRestored()) && (await second.waitRestored()));
   agent.process.kill("SIGTERM");
   await agent.exit();
 });

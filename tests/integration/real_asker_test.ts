@@ -25,7 +25,7 @@ Deno.test({
   assert.equal((await agent.exit()).code, 0);
   assert.ok(console.text.includes("••••••••••"), "one bullet per code point");
   assert.ok(!console.text.includes("pässwörd"), "the password never appears on screen");
-  assert.ok(console.restored, "terminal settings restored");
+  assert.ok(await console.waitRestored(), "terminal settings restored");
 });
 
 Deno.test({
@@ -78,7 +78,7 @@ Deno.test({
   assert.notEqual(askerStatus.code, 0, "the asker timed out");
   await console.waitFor("(withdrawn)");
   await agent.waitForLog("Withdrawing");
-  assert.ok(console.restored, "terminal restored after withdrawal");
+  assert.ok(await console.waitRestored(), "terminal restored after withdrawal");
   assert.equal(agent.process.pid > 0, true);
   agent.process.kill("SIGTERM");
   assert.equal((await agent.exit()).code, 0);
