@@ -1,0 +1,12 @@
+#!/bin/sh
+# /usr/bin/askpw: runs the compiled askpw, or the Deno runtime with the bundle.
+# Deno keeps a cache in $DENO_DIR and $HOME: both point into /run, so askpw
+# writes nothing outside /run (the initrd's root may be read-only).
+state=${ASKPW_STATE_DIRECTORY:-/run/askpw}
+export DENO_DIR="$state/deno" HOME="$state" DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1
+lib=/usr/lib/askpw
+if [ -x "$lib/askpw" ]; then
+  exec "$lib/askpw" "$@"
+fi
+exec "$lib/deno" run --quiet --no-config --no-lock --no-remote --no-npm \
+  --allow-ffi --allow-read --allow-write --allow-env "$lib/askpw.js" "$@"
