@@ -46,10 +46,17 @@ export {
   sendReply,
 } from "./src/protocol/reply.ts";
 export { type AgentOptions, type AgentResult, runAgent } from "./src/agent/agent.ts";
-export type { AskOutcome, Frontend } from "./src/agent/frontend.ts";
+export type { AskContext, AskOutcome, Frontend } from "./src/agent/frontend.ts";
+export {
+  initrdKernelOptions,
+  type KernelOptions,
+  parseKernelOptions,
+  splitKernelCommandLine,
+} from "./src/initrd/kernel_command_line.ts";
+export { muteKernelMessages } from "./src/initrd/kernel_messages.ts";
 export { PasswordCache } from "./src/agent/password_cache.ts";
 export { ConsoleFrontend, type ConsoleFrontendOptions } from "./src/console/console_frontend.ts";
-export { activeConsoleDevices, type ConsoleDeviceOptions } from "./src/console/console_devices.ts";
+export { activeConsoleDevices, type ConsoleDeviceOptions } from "./src/initrd/console_devices.ts";
 export {
   type EchoMode,
   type FeedResult,

@@ -54,6 +54,7 @@ export interface AgentResult {
 
 interface PendingRequest {
   request: AskRequest;
+  attempt: number;
   sequence: number;
   withdraw: AbortController;
   done: boolean;
@@ -90,6 +91,8 @@ class Agent {
   #log: Logger;
   #pending = new Map<string, PendingRequest>();
   #rejected = new Map<string, string>();
+  /** How many requests with each Id= we answered: a new one with the same Id is a retry. */
+  #answeredIds = new Map<string, number>();
   #changes = new ChangeSignal();
   #finished = new AbortController();
   #signal: AbortSignal;
@@ -168,6 +171,7 @@ class Agent {
     }
     const pending: PendingRequest = {
       request,
+      attempt: request.id ? (this.#answeredIds.get(request.id) ?? 0) + 1 : 1,
       sequence: this.#sequence++,
       withdraw: new AbortController(),
       done: false,
@@ -176,7 +180,10 @@ class Agent {
       triedCache: false,
     };
     this.#pending.set(key, pending);
-    this.#log.info(`New request ${path}: ${describe(request)}`);
+    this.#log.info(
+      `New request ${path}: ${describe(request)}` +
+        (pending.attempt > 1 ? `, attempt ${pending.attempt}` : ""),
+    );
     this.#armDeadline(pending, now);
     this.#watchAsker(pending);
     this.#answerFromCache(pending);
@@ -230,7 +237,8 @@ class Agent {
       pending.lastShown.set(frontend, ++this.#tick);
       const signal = AbortSignal.any([pending.withdraw.signal, this.#signal]);
       this.#log.debug(`Asking on ${frontend.name}: ${pending.request.path}`);
-      const outcome = await frontend.ask(pending.request, signal).catch((error) => ({
+      const context = { attempt: pending.attempt };
+      const outcome = await frontend.ask(pending.request, signal, context).catch((error) => ({
         kind: "gone" as const,
         reason: error instanceof Error ? error.message : String(error),
       }));
@@ -301,6 +309,8 @@ class Agent {
       const result = sendReply(pending.request.socket, payload);
       if (result.sent) {
         this.#answered++;
+        const id = pending.request.id;
+        if (id) this.#answeredIds.set(id, (this.#answeredIds.get(id) ?? 0) + 1);
         this.#log.info(`Answered ${pending.request.path} from ${source}`);
         if (typed && this.#options.cache && passwords.length === 1) {
           this.#options.cache.remember(passwords[0]);

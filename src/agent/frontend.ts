@@ -18,6 +18,15 @@ export type AskOutcome =
   /** The surface went away (hang-up, end of input, daemon died). */
   | { kind: "gone"; reason: string };
 
+/** What the agent knows about a request beyond its ask file. */
+export interface AskContext {
+  /**
+   * 1 for a first request; n when askpw already answered n-1 requests with the
+   * same `Id=` (cryptsetup asking again: the previous passphrase was wrong).
+   */
+  attempt: number;
+}
+
 /** A surface that can show a request and collect the answer. */
 export interface Frontend {
   /** Human-readable name for logs, e.g. `console /dev/ttyS0`. */
@@ -26,5 +35,5 @@ export interface Frontend {
    * Shows `request` until the person answers, skips or aborts, or until
    * `signal` aborts (then the prompt is withdrawn and the surface restored).
    */
-  ask(request: AskRequest, signal: AbortSignal): Promise<AskOutcome>;
+  ask(request: AskRequest, signal: AbortSignal, context: AskContext): Promise<AskOutcome>;
 }

@@ -5,7 +5,7 @@
  */
 import { runAgent } from "../agent/agent.ts";
 import { PasswordCache } from "../agent/password_cache.ts";
-import { activeConsoleDevices } from "../console/console_devices.ts";
+import { activeConsoleDevices } from "../initrd/console_devices.ts";
 import { ConsoleFrontend } from "../console/console_frontend.ts";
 import { restoreAllTerminals } from "../console/terminal.ts";
 import { notifyServiceManager } from "../ffi/notify.ts";
@@ -49,8 +49,10 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
 
   using cache = new PasswordCache();
   try {
+    // Prompting on the kernel's consoles: keep kernel chatter off them meanwhile.
+    const muteKernel = commandLine.console === true;
     const frontends = consoleDevices(commandLine).map((device) =>
-      new ConsoleFrontend({ device, colors: useColors(), log })
+      new ConsoleFrontend({ device, colors: useColors(), log, muteKernelMessages: muteKernel })
     );
     const directories = await askDirectories(Deno.env.get("XDG_RUNTIME_DIR"));
     const result = await runAgent({

@@ -4,6 +4,7 @@
  * @module
  */
 import { restoreAllTerminals } from "../console/terminal.ts";
+import { initrdKernelOptions } from "../initrd/kernel_command_line.ts";
 import { createLogger } from "../log.ts";
 import { VERSION } from "../version.ts";
 import { agentCommand } from "./agent_command.ts";
@@ -38,9 +39,14 @@ export async function main(args: readonly string[]): Promise<number> {
     console.log(`askpw ${VERSION}`);
     return 0;
   }
-  const log = createLogger({ debug: commandLine.debug });
+  const kernel = initrdKernelOptions();
+  const log = createLogger({ debug: commandLine.debug || kernel.debug });
   try {
     if (commandLine.command === "list") return await listCommand(commandLine.json);
+    if (kernel.disabled) {
+      log.notice("Disabled by rd.askpw=0 on the kernel command line; systemd's agents answer");
+      return 0;
+    }
     return await agentCommand(commandLine, log);
   } catch (error) {
     restoreAllTerminals();

@@ -6,7 +6,8 @@
  * @module
  */
 import { PollEvents, waitForEvents } from "../ffi/poll.ts";
-import type { AskOutcome, Frontend } from "../agent/frontend.ts";
+import type { AskContext, AskOutcome, Frontend } from "../agent/frontend.ts";
+import { muteKernelMessages } from "../initrd/kernel_messages.ts";
 import type { Logger } from "../log.ts";
 import type { AskRequest } from "../protocol/ask_request.ts";
 import { MAX_PASSWORD_SIZE } from "../protocol/reply.ts";
@@ -27,6 +28,8 @@ export interface ConsoleFrontendOptions {
   colors: boolean;
   /** Where events are logged. */
   log: Logger;
+  /** Mute kernel messages on the console while the prompt is shown (kernel consoles). */
+  muteKernelMessages?: boolean;
 }
 
 /** Prompts on one terminal device. */
@@ -61,13 +64,18 @@ export class ConsoleFrontend implements Frontend {
    * import type { AskRequest } from "../protocol/ask_request.ts";
    * declare const request: AskRequest;
    * const frontend = new ConsoleFrontend({ device: "/dev/tty", colors: false, log: createLogger() });
-   * const outcome = await frontend.ask(request, AbortSignal.timeout(30_000));
+   * const outcome = await frontend.ask(request, AbortSignal.timeout(30_000), { attempt: 1 });
    * ```
    * @param request The request.
    * @param signal Withdraws the prompt.
+   * @param context What the agent knows beyond the ask file (the attempt).
    * @returns How it ended.
    */
-  async ask(request: AskRequest, signal: AbortSignal): Promise<AskOutcome> {
+  async ask(
+    request: AskRequest,
+    signal: AbortSignal,
+    context: AskContext = { attempt: 1 },
+  ): Promise<AskOutcome> {
     if (signal.aborted) return { kind: "withdrawn" };
     const { device, colors, log } = this.#options;
     let terminal: Terminal;
@@ -77,10 +85,16 @@ export class ConsoleFrontend implements Frontend {
       return { kind: "gone", reason: `cannot open ${device}: ${(error as Error).message}` };
     }
     using _restore = terminal;
+    using _mute = this.#options.muteKernelMessages ? muteKernelMessages() : undefined;
     const editor = new LineEditor({ mode: echoMode(request), maxBytes: MAX_PASSWORD_SIZE });
     const chunk = new Uint8Array(256);
     try {
       log.info(`Starting password query on ${device}`);
+      if (context.attempt > 1) {
+        terminal.write(encoder.encode(
+          `The previous passphrase was not accepted (attempt ${context.attempt}).\n`,
+        ));
+      }
       terminal.write(promptBytes(request, editor, colors));
       for (;;) {
         const [events] = await waitForEvents([{ fd: terminal.fd }], -1, signal);

@@ -497,3 +497,51 @@ Deno.test({ ...options, name: "deno task askpw runs the command line" }, async (
   assert.equal(output.code, 0);
   assert.match(new TextDecoder().decode(output.stdout), /^askpw \d+\.\d+\.\d+\n$/);
 });
+
+Deno.test({
+  ...options,
+  name:
+    "a new request with an Id askpw answered before: the prompt says the previous one was not accepted",
+}, async () => {
+  await using namespace = await PrivateNamespace.create();
+  using console = new PtyConsole();
+  const id = "cryptsetup:/dev/disk/by-uuid/1234";
+  using first = RecordingAsker.create(namespace, { message: "Disk pw:", id, acceptCached: true });
+  await using agent = startAskpw(namespace, ["watch", `--console=${console.path}`]);
+  let offset = await console.waitFor("Disk pw: ");
+  assert.ok(!console.text.includes("not accepted"));
+  console.type("wrong\r");
+  expectReply(await first.reply(), "+wrong\0");
+  first.withdraw();
+  // cryptsetup asks again, without AcceptCached: the cache must not answer.
+  using second = RecordingAsker.create(namespace, { message: "Disk pw:", id });
+  offset = await console.waitFor(
+    "The previous passphrase was not accepted (attempt 2).",
+    10_000,
+    offset,
+  );
+  await console.waitFor("Disk pw: ", 10_000, offset);
+  console.type("right\r");
+  expectReply(await second.reply(), "+right\0");
+  agent.process.kill("SIGTERM");
+  await agent.exit();
+});
+
+Deno.test({
+  ...options,
+  name: "--console mode mutes kernel console messages while prompting and restores them after",
+}, async () => {
+  await using namespace = await PrivateNamespace.create();
+  using console = new PtyConsole();
+  const level = () => Number(Deno.readTextFileSync("/proc/sys/kernel/printk").split(/\s+/)[0]);
+  const before = level();
+  using asker = RecordingAsker.create(namespace, { message: "Muted:" });
+  await using agent = startAskpw(namespace, ["query", `--consoles=${console.path}`]);
+  await console.waitFor("Muted: ");
+  const during = level();
+  console.type("m\r");
+  expectReply(await asker.reply(), "+m\0");
+  await agent.exit();
+  assert.equal(during, 1, "only emergencies reach the console during the prompt");
+  assert.equal(level(), before, "the console log level is restored");
+});

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import {
+  initrdKernelOptions,
+  parseKernelOptions,
+  splitKernelCommandLine,
+} from "../../src/initrd/kernel_command_line.ts";
+
+Deno.test("splitKernelCommandLine: whitespace separates, double quotes group", () => {
+  assert.deepEqual(splitKernelCommandLine(' a  b="c d"\n"e f" '), ["a", "b=c d", "e f"]);
+});
+
+Deno.test("parseKernelOptions: rd.askpw=0 disables, rd.askpw.debug logs more", () => {
+  assert.deepEqual(parseKernelOptions("console=ttyS0 rd.askpw=0"), {
+    disabled: true,
+    debug: false,
+  });
+  assert.deepEqual(parseKernelOptions("rd.askpw.debug quiet"), { disabled: false, debug: true });
+  assert.deepEqual(parseKernelOptions("rd.askpw=1 rd.askpw.debug=0"), {
+    disabled: false,
+    debug: false,
+  });
+  assert.deepEqual(parseKernelOptions("rd.askpw=no"), { disabled: true, debug: false });
+});
+
+Deno.test("parseKernelOptions: the last mention wins; look-alikes are ignored", () => {
+  assert.equal(parseKernelOptions("rd.askpw=0 rd.askpw=1").disabled, false);
+  assert.equal(parseKernelOptions("askpw=0 rd.askpw.debugx").disabled, false);
+  assert.equal(parseKernelOptions("rd.askpw.debugx").debug, false);
+});
+
+Deno.test("initrdKernelOptions: only inside an initrd (/etc/initrd-release)", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/cmdline`, "rd.askpw=0 rd.askpw.debug\n");
+  assert.deepEqual(
+    initrdKernelOptions({ initrdRelease: `${dir}/none`, cmdline: `${dir}/cmdline` }),
+    {
+      disabled: false,
+      debug: false,
+    },
+  );
+  await Deno.writeTextFile(`${dir}/initrd-release`, "");
+  assert.deepEqual(
+    initrdKernelOptions({ initrdRelease: `${dir}/initrd-release`, cmdline: `${dir}/cmdline` }),
+    { disabled: true, debug: true },
+  );
+  await Deno.remove(dir, { recursive: true });
+});
