@@ -316,7 +316,9 @@ class Agent {
           this.#options.cache.remember(passwords[0]);
         }
       } else if (result.askerGone) {
-        this.#log.notice(`Asker of ${pending.request.path} has gone (${result.reason})`);
+        this.#log.notice(
+          `Asker of ${pending.request.path} has gone before the answer from ${source} (${result.reason})`,
+        );
       } else {
         this.#log.error(`Failed to answer ${pending.request.path}: ${result.reason}`);
       }
@@ -331,6 +333,8 @@ class Agent {
   #answerFromCache(pending: PendingRequest): void {
     const cache = this.#options.cache;
     if (!cache || pending.done || pending.triedCache || !pending.request.acceptCached) return;
+    // A retry of an Id we answered means what we sent was wrong: ask the person.
+    if (pending.attempt > 1) return;
     const passwords = cache.passwords();
     if (passwords.length === 0) return;
     pending.triedCache = true;

@@ -477,7 +477,9 @@ Deno.test({
   await console.waitFor("Gone asker: ");
   Deno.removeSync(namespace.outside(gone.socketPath)); // socket gone, ask file still there
   console.type("late\r");
-  await agent.waitForLog(`Asker of ${gone.askPath} has gone (sendto: ENOENT)`);
+  await agent.waitForLog(
+    `Asker of ${gone.askPath} has gone before the answer from console ${console.path} (sendto: ENOENT)`,
+  );
   using next = RecordingAsker.create(namespace, { message: "Next asker:" });
   await console.waitFor("Next asker: ");
   console.type("next\r");

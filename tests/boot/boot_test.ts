@@ -1,0 +1,168 @@
+/**
+ * Boot tests: a Debian kernel and a dracut initrd with askpw, under QEMU
+ * (TCG), unlocking LUKS2 disks through the serial console. Everything is built
+ * from scratch in a temporary directory. Also measures the initrd sizes and
+ * boot-to-unlock times that the README records (build/boot-measurements.json).
+ */
+import assert from "node:assert/strict";
+import {
+  buildInitrd,
+  buildLuksDisk,
+  kernelCommandLine,
+  type LuksDisk,
+  qemuArguments,
+  SerialSession,
+} from "../../tools/vm/vm.ts";
+
+const PASSPHRASE = "correct horse battery";
+// (?<!=): a log line quoting "Message=Please enter …" must not count as a prompt.
+const PROMPT = /(?<!=)Please enter passphrase for disk [^\n]*?: /;
+const options = { sanitizeOps: false, sanitizeResources: false };
+
+interface Fixture {
+  dir: string;
+  root: LuksDisk;
+  data: LuksDisk;
+  initrd: string;
+  sizes: { withAskpw: number; withoutAskpw: number };
+}
+
+let fixture: Promise<Fixture> | undefined;
+const measurements: Record<string, unknown> = {};
+
+function setUp(): Promise<Fixture> {
+  fixture ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "askpw-boot-" });
+    const root = await buildLuksDisk(dir, "root", PASSPHRASE);
+    const data = await buildLuksDisk(dir, "data", PASSPHRASE);
+    const withAskpw = await buildInitrd(dir, "initrd-askpw", { askpw: true, e2e: true });
+    const withoutAskpw = await buildInitrd(dir, "initrd-stock", { askpw: false });
+    measurements.initrdBytes = { withAskpw: withAskpw.size, withoutAskpw: withoutAskpw.size };
+    return {
+      dir,
+      root,
+      data,
+      initrd: withAskpw.path,
+      sizes: { withAskpw: withAskpw.size, withoutAskpw: withoutAskpw.size },
+    };
+  })();
+  return fixture;
+}
+
+/** Boots, answers prompts with `answers` (one per prompt), waits for UNLOCK-OK. */
+async function boot(name: string, disks: LuksDisk[], extra: string[], answers: string[]) {
+  const { initrd } = await setUp();
+  const append = kernelCommandLine(disks[0], disks.slice(1), extra);
+  // Console logs stay for a look after a failure (build/ is git-ignored).
+  const logs = new URL("../../build/boot-logs/", import.meta.url).pathname;
+  await Deno.mkdir(logs, { recursive: true });
+  await using vm = new SerialSession(qemuArguments(initrd, disks, append), `${logs}${name}.log`);
+  let offset = 0;
+  const prompts: number[] = [];
+  for (const answer of answers) {
+    offset = await vm.waitFor(PROMPT, 400, offset);
+    prompts.push(vm.elapsed);
+    // Let the agent finish switching the terminal to no-echo before typing.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await vm.type(`${answer}\r`);
+  }
+  await vm.waitFor(/UNLOCK-OK/, 400, offset);
+  const unlocked = vm.elapsed;
+  await vm.exit(120);
+  const output = vm.output;
+  return {
+    output,
+    prompts,
+    unlocked,
+    promptCount: [...output.matchAll(new RegExp(PROMPT, "g"))].length,
+    e2e: output.split(/\r?\n/).filter((line) => line.startsWith("E2E")).join("\n"),
+  };
+}
+
+Deno.test({
+  ...options,
+  name: "boot 1: LUKS2 root unlocked by a passphrase typed into askpw's prompt",
+}, async () => {
+  const { root } = await setUp();
+  const result = await boot("askpw", [root], [], [PASSPHRASE]);
+  assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
+  assert.match(result.e2e, /E2E: unit askpw-agent.service: active\/success/);
+  assert.match(result.e2e, /E2E: unit systemd-ask-password-console.service: inactive/);
+  assert.match(result.e2e, /E2E-LOG: Answered \S+ from console \/dev\/ttyS0/);
+  assert.equal(result.promptCount, 1);
+  measurements.askpw = { promptSeconds: result.prompts[0], unlockSeconds: result.unlocked };
+});
+
+Deno.test({
+  ...options,
+  name: "boot 2: two LUKS2 volumes, one passphrase typed once (AcceptCached=1)",
+}, async () => {
+  const { root, data } = await setUp();
+  const result = await boot("two-volumes", [root, data], [], [PASSPHRASE]);
+  assert.match(result.e2e, new RegExp(`E2E: mapped: .*luks-${root.uuid}`));
+  assert.match(result.e2e, new RegExp(`E2E: mapped: .*luks-${data.uuid}`));
+  // askpw answers the second request from its cache, unless systemd-cryptsetup
+  // found the passphrase in the kernel keyring first (then its socket is gone).
+  assert.match(
+    result.e2e,
+    /E2E-LOG: (Answered \S+|Asker of \S+ has gone before the answer) from the password cache \(AcceptCached=1\)/,
+  );
+  assert.equal(result.promptCount, 1, "typed once");
+});
+
+Deno.test({
+  ...options,
+  name: "boot 3: a wrong passphrase, then the right one; the second prompt says so",
+}, async () => {
+  const { root } = await setUp();
+  const result = await boot("retry", [root], [], ["wrong passphrase", PASSPHRASE]);
+  assert.match(
+    result.output,
+    /The previous passphrase was not accepted \(attempt 2\)\.\r?\n[^\n]*Please enter passphrase/,
+  );
+  assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
+  assert.equal(result.promptCount, 2);
+});
+
+Deno.test({
+  ...options,
+  name: "boot 4: askpw killed before its prompt; systemd's console agent takes over",
+}, async () => {
+  const { root } = await setUp();
+  const result = await boot("killed", [root], ["askpw.e2e.kill"], [PASSPHRASE]);
+  assert.match(result.e2e, /E2E: killed askpw \(PID \d+\) before its prompt/);
+  assert.match(result.e2e, /E2E-LOG: askpw-agent.service: Failed with result 'signal'/);
+  assert.match(result.e2e, /E2E-LOG: askpw-agent.service: Triggering OnFailure= dependencies/);
+  assert.match(result.e2e, /E2E: unit askpw-fallback.service: active\/success/);
+  // The path unit may start askpw once more before the fallback stops it: it must not prompt.
+  assert.doesNotMatch(result.e2e, /E2E-LOG: Starting password query/);
+  assert.match(result.e2e, /E2E: unit askpw-agent.service: (inactive|failed)\//);
+  assert.match(result.e2e, /E2E: unit systemd-ask-password-console.service: active\/success/);
+  assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
+});
+
+Deno.test({ ...options, name: "boot 5: rd.askpw=0: systemd's stock agent answers" }, async () => {
+  const { root } = await setUp();
+  const result = await boot("disabled", [root], ["rd.askpw=0"], [PASSPHRASE]);
+  assert.match(result.e2e, /E2E: unit askpw-agent.service: inactive\/success/);
+  assert.match(result.e2e, /E2E: unit systemd-ask-password-console.service: active\/success/);
+  assert.doesNotMatch(result.e2e, /E2E-LOG: Started askpw-agent/);
+  assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
+  measurements.stockAgent = { promptSeconds: result.prompts[0], unlockSeconds: result.unlocked };
+});
+
+Deno.test(
+  { ...options, name: "boot measurements are written to build/boot-measurements.json" },
+  async () => {
+    const { dir } = await setUp();
+    const out = new URL("../../build/", import.meta.url).pathname;
+    await Deno.mkdir(out, { recursive: true });
+    await Deno.writeTextFile(
+      `${out}boot-measurements.json`,
+      JSON.stringify(measurements, null, 2) + "\n",
+    );
+    console.log(JSON.stringify(measurements));
+    assert.ok(measurements.initrdBytes);
+    await Deno.remove(dir, { recursive: true });
+  },
+);

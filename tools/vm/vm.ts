@@ -1,0 +1,330 @@
+/**
+ * Builds and boots the test VM: a Debian kernel, LUKS2 disks, and a dracut
+ * initrd with (or without) askpw. Used by the boot tests and the demo.
+ *
+ * @module
+ */
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Runs a command, throwing with its output when it fails. */
+export async function run(
+  program: string,
+  args: string[],
+  options: { stdin?: string; cwd?: string; env?: Record<string, string> } = {},
+): Promise<string> {
+  const child = new Deno.Command(program, {
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(encoder.encode(options.stdin));
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  const output = decoder.decode(stdout) + decoder.decode(stderr);
+  if (code !== 0) throw new Error(`${program} ${args.join(" ")} failed (${code}):\n${output}`);
+  return decoder.decode(stdout);
+}
+
+/** The newest Debian kernel installed: version and vmlinuz path. */
+export function debianKernel(): { version: string; vmlinuz: string } {
+  const versions = [...Deno.readDirSync("/lib/modules")].map((entry) => entry.name)
+    .filter((name) => name.endsWith("-amd64") && existsSync(`/boot/vmlinuz-${name}`))
+    .sort();
+  const version = versions.at(-1);
+  if (!version) throw new Error("no Debian amd64 kernel: apt-get install linux-image-amd64");
+  return { version, vmlinuz: `/boot/vmlinuz-${version}` };
+}
+
+/** A LUKS2 disk image. */
+export interface LuksDisk {
+  /** Image path. */
+  path: string;
+  /** LUKS UUID (for rd.luks.uuid=). */
+  uuid: string;
+  /** Text of marker.txt on its ext4 file system. */
+  marker: string;
+}
+
+/**
+ * Creates a LUKS2 image (fast PBKDF2) holding an ext4 file system with a
+ * marker.txt, without device-mapper: the file system is built with mkfs -d
+ * and encrypted in user space with a known volume key.
+ */
+export async function buildLuksDisk(
+  dir: string,
+  name: string,
+  passphrase: string,
+): Promise<LuksDisk> {
+  const path = `${dir}/${name}.img`;
+  const key = `${dir}/${name}.key`;
+  const plain = `${dir}/${name}.plain`;
+  const content = `${dir}/${name}.root`;
+  const marker = `MARKER-${name}-${crypto.randomUUID().slice(0, 8)}`;
+  await Deno.mkdir(content, { recursive: true });
+  await Deno.writeTextFile(`${content}/marker.txt`, `${marker}\n`);
+  await Deno.writeFile(key, crypto.getRandomValues(new Uint8Array(64)));
+  await run("truncate", ["-s", "48M", path]);
+  await run("cryptsetup", [
+    "luksFormat",
+    "--batch-mode",
+    "--type",
+    "luks2",
+    "--cipher",
+    "aes-xts-plain64",
+    "--key-size",
+    "512",
+    "--sector-size",
+    "512",
+    "--pbkdf",
+    "pbkdf2",
+    "--pbkdf-force-iterations",
+    "1000",
+    "--volume-key-file",
+    key,
+    path,
+    "-",
+  ], { stdin: passphrase });
+  const dump = await run("cryptsetup", ["luksDump", path]);
+  const offset = Number(/offset:\s+(\d+)/.exec(dump)![1]);
+  await run("truncate", ["-s", String((await Deno.stat(path)).size - offset), plain]);
+  await run("mkfs.ext4", ["-q", "-F", "-L", name, "-d", content, plain]);
+  await run("node", [`${ROOT}tools/vm/luks-fill.mjs`, path, plain, key, String(offset)]);
+  await Deno.remove(plain);
+  await Deno.remove(content, { recursive: true });
+  const uuid = (await run("cryptsetup", ["luksUUID", path])).trim();
+  return { path, uuid, marker };
+}
+
+/** Options for {@linkcode buildInitrd}. */
+export interface InitrdOptions {
+  /** Include askpw (its staged tree is built here first). */
+  askpw: boolean;
+  /** Include the test module 99askpw-e2e (marker, poweroff, kill switch). */
+  e2e?: boolean;
+  /** Extra dracut modules. */
+  modules?: string[];
+  /** dracut modules to leave out. */
+  omit?: string[];
+}
+
+const BASE_MODULES = [
+  "systemd",
+  "systemd-initrd",
+  "systemd-ask-password",
+  "crypt",
+  "dm",
+  "kernel-modules",
+  "rootfs-block",
+  "udev-rules",
+  "base",
+  "fs-lib",
+];
+const DRIVERS = "virtio_blk virtio_pci ext4 dm_crypt";
+
+/**
+ * Builds a dracut initrd (zstd) in `dir`. dracut runs from a private copy of
+ * its module directory that also holds askpw's module, so nothing under
+ * /usr/lib/dracut changes.
+ *
+ * @returns The initrd path and its size in bytes.
+ */
+export async function buildInitrd(
+  dir: string,
+  name: string,
+  options: InitrdOptions,
+): Promise<{ path: string; size: number }> {
+  const kernel = debianKernel();
+  const base = `${dir}/dracut-base`;
+  if (!existsSync(base)) {
+    await run("cp", ["-as", "/usr/lib/dracut/.", base]);
+    await run("cp", ["-r", `${ROOT}dracut-module/90askpw`, `${base}/modules.d/90askpw`]);
+    await run("cp", [
+      "-r",
+      `${ROOT}tests/boot/dracut/99askpw-e2e`,
+      `${base}/modules.d/99askpw-e2e`,
+    ]);
+  }
+  const tree = `${dir}/askpw-tree`;
+  if (options.askpw && !existsSync(`${tree}/usr/bin/askpw`)) {
+    await run("sh", [`${ROOT}tools/install.sh`, tree]);
+  }
+  const modules = [
+    ...BASE_MODULES,
+    ...(options.askpw ? ["askpw"] : []),
+    ...(options.e2e ? ["askpw-e2e"] : []),
+    ...(options.modules ?? []),
+  ];
+  const path = `${dir}/${name}.img`;
+  await run("dracut", [
+    "--force",
+    "--quiet",
+    "--no-hostonly",
+    "--no-hostonly-cmdline",
+    "--kver",
+    kernel.version,
+    "--zstd",
+    "-m",
+    modules.join(" "),
+    "--omit",
+    ["plymouth", ...(options.omit ?? [])].join(" "),
+    "--drivers",
+    DRIVERS,
+    path,
+  ], { env: { dracutbasedir: base, ASKPW_ROOT: tree } });
+  return { path, size: (await Deno.stat(path)).size };
+}
+
+/** The kernel command line that unlocks `root` (and `others`) and mounts it. */
+export function kernelCommandLine(
+  root: LuksDisk,
+  others: LuksDisk[] = [],
+  extra: string[] = [],
+): string {
+  return [
+    "console=ttyS0",
+    ...[root, ...others].map((disk) => `rd.luks.uuid=${disk.uuid}`),
+    `root=/dev/mapper/luks-${root.uuid}`,
+    "rootfstype=ext4",
+    "rd.shell=0",
+    "rd.emergency=poweroff",
+    "panic=-1",
+    ...extra,
+  ].join(" ");
+}
+
+/** qemu's command line for an initrd boot on the serial console (TCG: KVM cannot run stock kernels here). */
+export function qemuArguments(initrd: string, disks: LuksDisk[], append: string): string[] {
+  return [
+    "-accel",
+    "tcg,thread=multi",
+    "-cpu",
+    "max",
+    "-m",
+    "1024",
+    "-smp",
+    "2",
+    "-nographic",
+    "-no-reboot",
+    "-kernel",
+    debianKernel().vmlinuz,
+    "-initrd",
+    initrd,
+    ...disks.flatMap((disk) => ["-drive", `file=${disk.path},format=raw,if=virtio,snapshot=on`]),
+    "-append",
+    append,
+  ];
+}
+
+/** A booting VM whose serial console the caller reads and types into. */
+export class SerialSession implements AsyncDisposable {
+  /** Everything the console printed so far. */
+  output = "";
+  /** Seconds since start at which named events happened. */
+  readonly events = new Map<string, number>();
+  #child: Deno.ChildProcess;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #started = performance.now();
+  #reading: Promise<void>;
+  #log: Deno.FsFile | undefined;
+
+  /** Starts qemu with `args`; the console goes to `logPath` as well. */
+  constructor(args: string[], logPath?: string) {
+    const child = new Deno.Command("qemu-system-x86_64", {
+      args,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#child = child;
+    this.#writer = child.stdin.getWriter();
+    this.#log = logPath
+      ? Deno.openSync(logPath, { write: true, create: true, truncate: true })
+      : undefined;
+    this.#reading = (async () => {
+      const streams = [child.stdout, child.stderr];
+      await Promise.all(streams.map(async (stream) => {
+        for await (const chunk of stream) {
+          this.#log?.writeSync(chunk);
+          this.output += decoder.decode(chunk, { stream: true });
+        }
+      }));
+    })();
+  }
+
+  /** Seconds since qemu started. */
+  get elapsed(): number {
+    return (performance.now() - this.#started) / 1000;
+  }
+
+  /** Waits for `pattern` in the output after `from`; returns the index just past the match. */
+  async waitFor(pattern: RegExp, timeoutSeconds = 300, from = 0): Promise<number> {
+    const deadline = performance.now() + timeoutSeconds * 1000;
+    for (;;) {
+      const rest = this.output.slice(from);
+      const match = pattern.exec(rest);
+      if (match) return from + match.index + match[0].length;
+      if (performance.now() > deadline) {
+        throw new Error(
+          `timed out after ${timeoutSeconds}s waiting for ${pattern}; console tail:\n${
+            this.output.slice(-3000)
+          }`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** Records the time of `name` (first time only). */
+  mark(name: string): void {
+    if (!this.events.has(name)) this.events.set(name, Number(this.elapsed.toFixed(2)));
+  }
+
+  /** Types text into the serial console. */
+  async type(text: string): Promise<void> {
+    await this.#writer.write(encoder.encode(text));
+  }
+
+  /** Waits for qemu to exit (the guest powers off) or kills it after `timeoutSeconds`. */
+  async exit(timeoutSeconds = 120): Promise<Deno.CommandStatus> {
+    const timer = setTimeout(() => this.#kill(), timeoutSeconds * 1000);
+    const status = await this.#child.status;
+    clearTimeout(timer);
+    await this.#reading;
+    return status;
+  }
+
+  #kill(): void {
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Kills qemu if it still runs. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#kill();
+    await this.#child.status;
+    await this.#writer.close().catch(() => {});
+    await this.#reading.catch(() => {});
+    this.#log?.close();
+  }
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
