@@ -4,7 +4,13 @@
 # writes nothing outside /run (the initrd's root may be read-only).
 state=${ASKPW_STATE_DIRECTORY:-/run/askpw}
 export DENO_DIR="$state/deno" HOME="$state" DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1
-lib=/usr/lib/askpw
+# /usr/lib/askpw next to /usr/bin/askpw (also right inside a staging tree);
+# no dirname(1): the initrd may not have it.
+case $0 in
+  */*) bin=${0%/*} ;;
+  *) bin=$(command -v -- "$0") && bin=${bin%/*} ;;
+esac
+lib=$(cd "$bin/../lib/askpw" && pwd)
 if [ -x "$lib/askpw" ]; then
   exec "$lib/askpw" "$@"
 fi

@@ -1,27 +1,12 @@
-#!/usr/bin/env bash
-# askpw demo: the real systemd-ask-password asks for a disk passphrase, askpw
-# prompts on this terminal, and the demo shows what the asker received.
-# Runs in a private mount namespace (needs root), so no real agent is touched.
-set -euo pipefail
+#!/bin/sh
+# npm start: the main job, end to end. Builds a VM whose initrd carries askpw
+# and boots it in this terminal: type the printed passphrase at the prompt.
+# --auto types it by itself (CI). --console runs the quick host demo instead:
+# the real systemd-ask-password asks, askpw answers on this terminal.
+set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-[ "$(id -u)" = 0 ] || { echo "demo: run as root (it creates a private mount namespace)" >&2; exit 1; }
-[ -t 0 ] || { echo "demo: needs a terminal to type into" >&2; exit 1; }
-mkdir -p /run/systemd/ask-password
-exec unshare --mount --propagation private -- env ROOT="$root" bash -c '
-  set -euo pipefail
-  mount -t tmpfs -o mode=0755 askpw-demo /run/systemd/ask-password
-  answer=$(mktemp)
-  echo "demo: systemd-ask-password asks (as systemd-cryptsetup would); askpw answers on this terminal."
-  echo "demo: type any passphrase, Enter to submit (TAB hides the bullets, Ctrl-D skips, Ctrl-C aborts)."
-  systemd-ask-password --no-tty --timeout=300 --id=cryptsetup:/dev/demo --icon=drive-harddisk \
-    "Please enter passphrase for disk demo-disk:" > "$answer" &
-  asker=$!
-  until ls /run/systemd/ask-password/ask.* >/dev/null 2>&1; do sleep 0.05; done
-  "$ROOT/node_modules/.bin/deno" run --allow-ffi --allow-read --allow-write --allow-env "$ROOT/mod.ts" query
-  if wait "$asker"; then
-    printf "demo: systemd-ask-password received %d bytes: %s\n" "$(tr -d "\n" < "$answer" | wc -c)" "$(cat "$answer")"
-  else
-    echo "demo: the asker got no answer (skipped or aborted)"
-  fi
-  rm -f "$answer"
-'
+[ "$(id -u)" = 0 ] || { echo "demo: run as root (QEMU, dracut and mount namespaces)" >&2; exit 1; }
+if [ "${1:-}" = --console ]; then
+  exec bash "$root/tools/console-demo.sh"
+fi
+exec "$root/node_modules/.bin/deno" run --allow-all "$root/tools/vm/demo.ts" "$@"

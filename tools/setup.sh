@@ -5,12 +5,17 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # package:command pairs; a package is installed only when its command is missing.
-PACKAGES="systemd:systemd-ask-password systemd:systemd-tty-ask-password-agent util-linux:unshare util-linux:nsenter coreutils:mkfifo"
+PACKAGES="systemd:systemd-ask-password systemd:systemd-tty-ask-password-agent
+  util-linux:unshare util-linux:nsenter coreutils:mkfifo
+  nodejs:node qemu-system-x86:qemu-system-x86_64 dracut:dracut dracut-core:lsinitrd
+  cryptsetup-bin:cryptsetup e2fsprogs:mkfs.ext4 zstd:zstd cpio:cpio kmod:depmod"
 
 missing=""
 for pair in $PACKAGES; do
   command -v "${pair#*:}" >/dev/null 2>&1 || missing="$missing ${pair%%:*}"
 done
+# The boot tests need a Debian kernel image to boot.
+ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 || missing="$missing linux-image-amd64"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: missing packages:$missing (run as root to install them)" >&2

@@ -90,6 +90,11 @@ Deno.test({
   assert.match(result.e2e, /E2E: unit systemd-ask-password-console.service: inactive/);
   assert.match(result.e2e, /E2E-LOG: Answered \S+ from console \/dev\/ttyS0/);
   assert.equal(result.promptCount, 1);
+  assert.doesNotMatch(
+    result.e2e,
+    /not found|No such file/,
+    "the launcher finds everything it runs",
+  );
   measurements.askpw = { promptSeconds: result.prompts[0], unlockSeconds: result.unlocked };
 });
 

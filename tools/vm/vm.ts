@@ -236,8 +236,8 @@ export class SerialSession implements AsyncDisposable {
   #reading: Promise<void>;
   #log: Deno.FsFile | undefined;
 
-  /** Starts qemu with `args`; the console goes to `logPath` as well. */
-  constructor(args: string[], logPath?: string) {
+  /** Starts qemu with `args`; the console goes to `logPath` (and stdout when `echo`) as well. */
+  constructor(args: string[], logPath?: string, echo = false) {
     const child = new Deno.Command("qemu-system-x86_64", {
       args,
       stdin: "piped",
@@ -254,6 +254,7 @@ export class SerialSession implements AsyncDisposable {
       await Promise.all(streams.map(async (stream) => {
         for await (const chunk of stream) {
           this.#log?.writeSync(chunk);
+          if (echo) Deno.stdout.writeSync(chunk);
           this.output += decoder.decode(chunk, { stream: true });
         }
       }));
