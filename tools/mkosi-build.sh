@@ -2,6 +2,8 @@
 # Builds the askpw cpio initrd from the repository's mkosi.conf with a
 # Debian-packaged mkosi (bookworm-backports), for CI and by hand:
 #   sudo sh tools/mkosi-build.sh            -> out/askpw-initrd.cpio.zst
+#   sudo sh tools/mkosi-build.sh ARGS...    runs `mkosi ARGS...` there instead,
+#        e.g. `-C mkosi/bootable summary` (paths are relative to the repository)
 #
 # Why a throwaway root: bookworm-backports' mkosi depends on systemd >= 254 and
 # would replace the host's systemd 252, which the tests use as the reference
@@ -14,7 +16,6 @@
 #   ASKPW_MKOSI_CACHE   cache directory (default /var/cache/askpw-mkosi)
 #   ASKPW_MKOSI_ROOT    the bookworm root (default $ASKPW_MKOSI_CACHE/bookworm-root)
 #   ASKPW_MKOSI_MIRROR  Debian mirror for debootstrap (default http://deb.debian.org/debian)
-#   Extra arguments go to mkosi before the verb, e.g. `--debug`.
 set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -100,10 +101,19 @@ mount --bind "$repo" "$root/src"
 mount --bind "$cache/packages" "$root/var/cache/askpw-packages"
 
 # 4. Build. -f replaces a previous output, so reruns are idempotent.
-step "mkosi build"
-chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb \
-  sh -c 'cd /src && exec mkosi --package-cache-dir=/var/cache/askpw-packages "$@" -f build' \
-  mkosi "$@"
+in_root() {
+  chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb \
+    sh -c 'cd /src && exec mkosi --package-cache-dir=/var/cache/askpw-packages "$@"' mkosi "$@"
+}
+if [ $# -gt 0 ]; then
+  step "mkosi $*"
+  in_root "$@"
+  step "done"
+  exit 0
+fi
+step "mkosi -f build"
 out="$repo/out/askpw-initrd.cpio.zst"
+rm -f "$out"
+in_root -f build
 [ -f "$out" ] || { echo "mkosi-build: $out was not produced" >&2; exit 1; }
 step "done: $out ($(du -m "$out" | cut -f1) MB)"
