@@ -42,6 +42,11 @@ export interface AgentOptions {
   stop: AbortSignal;
   /** Called once the directories are watched (sd_notify READY=1 goes here). */
   onWatching?: () => void;
+  /**
+   * Finds frontends that appear later (consoles plugged in): runs until
+   * `signal` aborts and calls `add` for each new one.
+   */
+  discoverFrontends?: (add: (frontend: Frontend) => void, signal: AbortSignal) => Promise<void>;
 }
 
 /** What a run of the agent did. */
@@ -113,12 +118,17 @@ class Agent {
     this.#rescan(true);
     this.#checkFinished();
     const workers = this.#options.frontends.map((frontend) => this.#work(frontend));
+    const discovery = this.#options.discoverFrontends?.((frontend) => {
+      this.#log.info(`New surface: ${frontend.name}`);
+      workers.push(this.#work(frontend));
+    }, this.#signal);
     while (!this.#signal.aborted) {
       if (!(await watcher.changed(this.#signal))) break;
       this.#rescan(this.#options.mode === "watch");
       this.#checkFinished();
       this.#changes.notify();
     }
+    await discovery;
     await Promise.all(workers);
     for (const pending of this.#pending.values()) this.#release(pending);
     return { answered: this.#answered, cancelled: this.#cancelled };
@@ -229,9 +239,16 @@ class Agent {
 
   async #work(frontend: Frontend): Promise<void> {
     while (!this.#signal.aborted) {
+      if (frontend.isAvailable && !frontend.isAvailable()) {
+        await frontend.availabilityChanged?.(this.#signal);
+        continue;
+      }
       const pending = this.#pick(frontend);
       if (!pending) {
-        await this.#changes.wait(this.#signal);
+        await Promise.race([
+          this.#changes.wait(this.#signal),
+          frontend.availabilityChanged?.(this.#signal) ?? new Promise(() => {}),
+        ]);
         continue;
       }
       pending.lastShown.set(frontend, ++this.#tick);

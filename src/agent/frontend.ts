@@ -36,4 +36,11 @@ export interface Frontend {
    * `signal` aborts (then the prompt is withdrawn and the surface restored).
    */
   ask(request: AskRequest, signal: AbortSignal, context: AskContext): Promise<AskOutcome>;
+  /**
+   * Whether the surface can ask now (Plymouth: while plymouthd lives; a
+   * console: while plymouthd does not draw on it). Always when omitted.
+   */
+  isAvailable?(): boolean;
+  /** Resolves when availability may have changed, or when `signal` aborts. */
+  availabilityChanged?(signal: AbortSignal): Promise<void>;
 }

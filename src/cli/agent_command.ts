@@ -3,12 +3,17 @@
  *
  * @module
  */
-import { runAgent } from "../agent/agent.ts";
+import { type AgentOptions, runAgent } from "../agent/agent.ts";
+import type { Frontend } from "../agent/frontend.ts";
 import { PasswordCache } from "../agent/password_cache.ts";
 import { activeConsoleDevices } from "../initrd/console_devices.ts";
+import { watchConsoles } from "../initrd/console_hotplug.ts";
+import { PlymouthFrontend } from "../plymouth/plymouth_frontend.ts";
+import { PlymouthMonitor } from "../plymouth/plymouth_monitor.ts";
 import { ConsoleFrontend } from "../console/console_frontend.ts";
 import { restoreAllTerminals } from "../console/terminal.ts";
 import { notifyServiceManager } from "../ffi/notify.ts";
+import { pathExists } from "../ffi/file.ts";
 import type { Logger } from "../log.ts";
 import { askDirectories } from "../protocol/ask_directory.ts";
 import type { CommandLine } from "./parse_command_line.ts";
@@ -31,7 +36,7 @@ const SHUTDOWN_GRACE_MS = 800;
  * @returns The exit status: 0, or 130 when a query was aborted with Ctrl-C.
  */
 export async function agentCommand(commandLine: CommandLine, log: Logger): Promise<number> {
-  const mode = commandLine.command === "watch" ? "watch" : "query";
+  const agentMode = commandLine.command === "watch" ? "watch" : "query";
   const stop = new AbortController();
   const onSignal = (name: Deno.Signal) => () => {
     if (stop.signal.aborted) return;
@@ -48,17 +53,50 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
   for (const [name, handler] of signals) Deno.addSignalListener(name, handler);
 
   using cache = new PasswordCache();
+  // Background helpers (plymouthd monitor, console hot-plug) stop with the agent.
+  const finished = new AbortController();
+  const background = AbortSignal.any([stop.signal, finished.signal]);
+  const helpers: Promise<void>[] = [];
   try {
+    const mode = surfaceMode(commandLine);
+    const colors = useColors();
     // Prompting on the kernel's consoles: keep kernel chatter off them meanwhile.
-    const muteKernel = commandLine.console === true;
-    const frontends = consoleDevices(commandLine).map((device) =>
-      new ConsoleFrontend({ device, colors: useColors(), log, muteKernelMessages: muteKernel })
-    );
+    const muteKernel = mode !== "terminal";
+    const frontends: Frontend[] = [];
+    let monitor: PlymouthMonitor | undefined;
+    if (mode === "plymouth" || mode === "auto") {
+      monitor = new PlymouthMonitor(log);
+      await monitor.refresh(background);
+      helpers.push(monitor.run(background));
+      frontends.push(new PlymouthFrontend({ monitor, log }));
+    }
+    const consoleFrontend = (device: string) =>
+      new ConsoleFrontend({
+        device,
+        colors,
+        log,
+        muteKernelMessages: muteKernel,
+        plymouth: monitor,
+      });
+    let discoverFrontends: AgentOptions["discoverFrontends"];
+    if (mode === "terminal") frontends.push(consoleFrontend("/dev/tty"));
+    else if (mode === "device") frontends.push(consoleFrontend(commandLine.console as string));
+    else if (mode === "console" || mode === "auto") {
+      const list = () => commandLine.consoles ?? activeConsoleDevices();
+      const initial = list().filter((device) => pathExists(device));
+      frontends.push(...initial.map(consoleFrontend));
+      // A query is one pass over what is there; watching also takes consoles plugged in later.
+      if (agentMode === "watch") {
+        discoverFrontends = (add, signal) =>
+          watchConsoles(list, initial, (device) => add(consoleFrontend(device)), log, signal);
+      }
+    }
     const directories = await askDirectories(Deno.env.get("XDG_RUNTIME_DIR"));
     const result = await runAgent({
-      mode,
+      mode: agentMode,
       directories,
       frontends,
+      discoverFrontends,
       log,
       cache: commandLine.cache ? cache : undefined,
       stop: stop.signal,
@@ -70,15 +108,22 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
     notify(log, "STOPPING=1\nSTATUS=Shutting down");
     return result.cancelled ? 130 : 0;
   } finally {
+    finished.abort();
+    await Promise.all(helpers);
     restoreAllTerminals();
     for (const [name, handler] of signals) Deno.removeSignalListener(name, handler);
   }
 }
 
-function consoleDevices(commandLine: CommandLine): string[] {
-  if (commandLine.console === true) return commandLine.consoles ?? activeConsoleDevices();
-  if (typeof commandLine.console === "string") return [commandLine.console];
-  return ["/dev/tty"];
+/** Where askpw asks: see the command line's modes. */
+type SurfaceMode = "terminal" | "device" | "console" | "plymouth" | "auto";
+
+function surfaceMode(commandLine: CommandLine): SurfaceMode {
+  if (commandLine.plymouth) return "plymouth";
+  if (typeof commandLine.console === "string") return "device";
+  if (commandLine.console === true) return "console";
+  if (commandLine.command === "watch") return "auto";
+  return commandLine.consoles ? "console" : "terminal";
 }
 
 /** Colours as systemd decides them: $SYSTEMD_COLORS, then $NO_COLOR, then $TERM. */

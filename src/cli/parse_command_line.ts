@@ -15,6 +15,8 @@ export interface CommandLine {
   json: boolean;
   /** `--console` (`true`: every active console) or `--console=DEVICE`. */
   console?: true | string;
+  /** `--plymouth`: ask through plymouthd only (systemd's meaning). */
+  plymouth: boolean;
   /** `--consoles=DEV[,DEV…]`: replaces the console list of /sys/class/tty/console/active. */
   consoles?: string[];
   /** `--debug`: log debug lines. */
@@ -51,7 +53,13 @@ const COMMANDS = ["list", "query", "watch"] as const;
  * @throws {UsageError} On an unknown option, a misplaced value or a second command.
  */
 export function parseCommandLine(args: readonly string[]): CommandLine {
-  const result: CommandLine = { command: "query", json: false, debug: false, cache: true };
+  const result: CommandLine = {
+    command: "query",
+    json: false,
+    debug: false,
+    cache: true,
+    plymouth: false,
+  };
   let command: string | undefined;
   for (const arg of args) {
     if (arg === "--help" || arg === "-h") return { ...result, command: "help" };
@@ -60,6 +68,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     else if (arg === "--debug") result.debug = true;
     else if (arg === "--no-cache") result.cache = false;
     else if (arg === "--console") result.console = true;
+    else if (arg === "--plymouth") result.plymouth = true;
     else if (arg.startsWith("--console=")) {
       const device = arg.slice("--console=".length);
       if (device === "") {
@@ -82,14 +91,18 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   }
   result.command = (command ?? "query") as CommandLine["command"];
   if (result.json && result.command !== "list") throw new UsageError("--json only goes with list");
-  if ((result.console !== undefined || result.consoles) && result.command === "list") {
-    throw new UsageError("--console and --consoles only go with query and watch");
+  if (
+    (result.console !== undefined || result.consoles || result.plymouth) &&
+    result.command === "list"
+  ) {
+    throw new UsageError("--console, --consoles and --plymouth only go with query and watch");
   }
   if (typeof result.console === "string" && result.consoles) {
     throw new UsageError("--console=DEVICE and --consoles= conflict");
   }
-  // A console list means console mode, as --console does with the list from /sys.
-  if (result.consoles) result.console = true;
+  if (result.plymouth && (result.console !== undefined || result.consoles)) {
+    throw new UsageError("--plymouth conflicts with --console and --consoles");
+  }
   return result;
 }
 
@@ -98,14 +111,18 @@ export const USAGE = `askpw — answers systemd password requests (ask-password 
 
 Usage:
   askpw list [--json]                 Show pending requests
-  askpw query [--console[=DEVICE]]    Answer pending requests once, then exit
-  askpw watch [--console[=DEVICE]]    Keep answering new requests (READY=1 to $NOTIFY_SOCKET)
+  askpw query [MODE]                  Answer pending requests once, then exit
+  askpw watch [MODE]                  Keep answering new requests (READY=1 to $NOTIFY_SOCKET)
 
-Options:
+Modes (without one, query uses this terminal and watch chooses by itself:
+Plymouth while plymouthd answers, text prompts on every console it does not
+draw on, failing over live between them):
   --console           Prompt on every active kernel console at once
                       (/sys/class/tty/console/active); the first answer wins
-  --console=DEVICE    Prompt on DEVICE (e.g. /dev/ttyS0); without --console the
-                      current terminal (/dev/tty) is used
+  --console=DEVICE    Prompt on DEVICE (e.g. /dev/ttyS0)
+  --plymouth          Ask through plymouthd only
+
+Options:
   --consoles=DEV,DEV  Use these consoles instead of /sys/class/tty/console/active
   --json              With list: print JSON
   --no-cache          Never answer AcceptCached=1 requests with passwords typed earlier

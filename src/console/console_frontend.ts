@@ -8,6 +8,7 @@
 import { PollEvents, waitForEvents } from "../ffi/poll.ts";
 import type { AskContext, AskOutcome, Frontend } from "../agent/frontend.ts";
 import { muteKernelMessages } from "../initrd/kernel_messages.ts";
+import type { PlymouthMonitor } from "../plymouth/plymouth_monitor.ts";
 import type { Logger } from "../log.ts";
 import type { AskRequest } from "../protocol/ask_request.ts";
 import { MAX_PASSWORD_SIZE } from "../protocol/reply.ts";
@@ -30,6 +31,8 @@ export interface ConsoleFrontendOptions {
   log: Logger;
   /** Mute kernel messages on the console while the prompt is shown (kernel consoles). */
   muteKernelMessages?: boolean;
+  /** When given, the console stands aside while plymouthd draws on it. */
+  plymouth?: PlymouthMonitor;
 }
 
 /** Prompts on one terminal device. */
@@ -52,6 +55,24 @@ export class ConsoleFrontend implements Frontend {
   constructor(options: ConsoleFrontendOptions) {
     this.#options = options;
     this.name = `console ${options.device}`;
+  }
+
+  /**
+   * Whether the console may prompt: not while plymouthd draws on it.
+   *
+   * @returns True unless plymouthd holds this device.
+   */
+  isAvailable(): boolean {
+    return !this.#options.plymouth?.drives(this.#options.device);
+  }
+
+  /**
+   * Waits for plymouthd to come or go (never resolves without a monitor).
+   *
+   * @param signal Ends the wait.
+   */
+  availabilityChanged(signal: AbortSignal): Promise<void> {
+    return this.#options.plymouth?.changed(signal) ?? new Promise(() => {});
   }
 
   /**

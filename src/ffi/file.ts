@@ -280,3 +280,22 @@ export function readAllFromFd(fd: number, limit: number): Uint8Array {
   }
   return result;
 }
+
+/**
+ * readlink(2): the target of a symbolic link (for /proc/<pid>/fd entries,
+ * which Deno's API refuses short of --allow-all).
+ *
+ * @example Usage
+ * ```ts
+ * import { linkTarget } from "./file.ts";
+ * linkTarget("/proc/self/fd/0"); // e.g. "/dev/pts/0"
+ * ```
+ * @param path The link.
+ * @returns Its target, or `undefined` when it is no link or does not exist.
+ */
+export function linkTarget(path: string): string | undefined {
+  const buffer = new Uint8Array(4096);
+  const count = Number(libc.symbols.readlink(cString(path), buffer, BigInt(buffer.length)));
+  if (count < 0) return undefined;
+  return new TextDecoder().decode(buffer.subarray(0, count));
+}

@@ -54,6 +54,14 @@ const symbols = {
     ],
     result: "i32",
   },
+  readlink: {
+    parameters: [
+      "buffer", // const char *pathname
+      "buffer", // char *buf
+      "usize", // size_t bufsiz
+    ],
+    result: "isize",
+  },
   access: {
     parameters: [
       "buffer", // const char *pathname

@@ -166,3 +166,83 @@ export function receiveDatagram(fd: number, capacity: number): Uint8Array | null
   if (errno === 11) return null;
   throw new SystemCallError("recv", errno);
 }
+
+/**
+ * Connects a non-blocking AF_UNIX stream socket to `path` (or an `@abstract`
+ * name, as plymouthd listens on).
+ *
+ * @example Usage
+ * ```ts
+ * import { connectStream } from "./socket.ts";
+ * try {
+ *   connectStream("@/org/freedesktop/plymouthd");
+ * } catch (error) {
+ *   console.log(String(error)); // connect …: ECONNREFUSED when plymouthd is not running
+ * }
+ * ```
+ * @param path The address.
+ * @returns The connected socket.
+ * @throws {SystemCallError} When socket or connect fails.
+ */
+export function connectStream(path: string): number {
+  const fd = check(
+    "socket",
+    libc.symbols.socket(
+      SocketConstants.AF_UNIX,
+      SocketConstants.SOCK_STREAM | SocketConstants.SOCK_CLOEXEC | SocketConstants.SOCK_NONBLOCK,
+      0,
+    ),
+  );
+  try {
+    const { address, length } = unixAddress(path);
+    check("connect", libc.symbols.connect(fd, address, length), path);
+    return fd;
+  } catch (error) {
+    closeFd(fd);
+    throw error;
+  }
+}
+
+/** The peer's credentials at connect time (SO_PEERCRED). */
+export interface PeerCredentials {
+  /** Process id. */
+  pid: number;
+  /** User id. */
+  uid: number;
+  /** Group id. */
+  gid: number;
+}
+
+/**
+ * Reads SO_PEERCRED of a connected socket.
+ *
+ * @example Usage
+ * ```ts
+ * import { connectStream, peerCredentials } from "./socket.ts";
+ * declare const fd: number;
+ * peerCredentials(fd).pid;
+ * ```
+ * @param fd A connected AF_UNIX socket.
+ * @returns The peer's pid, uid and gid.
+ * @throws {SystemCallError} When getsockopt fails.
+ */
+export function peerCredentials(fd: number): PeerCredentials {
+  const value = new Uint8Array(12);
+  const length = new Uint32Array([12]);
+  check(
+    "getsockopt",
+    libc.symbols.getsockopt(
+      fd,
+      SocketConstants.SOL_SOCKET,
+      SocketConstants.SO_PEERCRED,
+      value,
+      new Uint8Array(length.buffer),
+    ),
+  );
+  const view = new DataView(value.buffer);
+  return {
+    pid: view.getInt32(0, true),
+    uid: view.getUint32(4, true),
+    gid: view.getUint32(8, true),
+  };
+}

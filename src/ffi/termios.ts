@@ -129,3 +129,27 @@ export function setTerminalSettings(fd: number, settings: TerminalSettings): voi
 export function isTerminal(fd: number): boolean {
   return libc.symbols.isatty(fd) === 1;
 }
+
+const TIOCSTI = 0x5412;
+
+/**
+ * Pushes `bytes` into a terminal's input queue as if typed (TIOCSTI; needs
+ * CAP_SYS_ADMIN on kernels built without legacy TIOCSTI).
+ *
+ * @example Usage
+ * ```ts
+ * import { injectInput } from "./termios.ts";
+ * declare const fd: number;
+ * injectInput(fd, new Uint8Array([0x03]));
+ * ```
+ * @param fd A terminal descriptor.
+ * @param bytes What to "type".
+ * @throws {SystemCallError} When the ioctl fails.
+ */
+export function injectInput(fd: number, bytes: Uint8Array): void {
+  for (const byte of bytes) {
+    const cell = new Uint8Array([byte]);
+    const address = Deno.UnsafePointer.value(Deno.UnsafePointer.of(cell));
+    check("ioctl(TIOCSTI)", libc.symbols.ioctl(fd, BigInt(TIOCSTI), address));
+  }
+}

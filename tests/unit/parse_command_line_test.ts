@@ -15,11 +15,19 @@ Deno.test("parseCommandLine: --console=DEVICE names one device; empty is an erro
   assert.throws(() => parseCommandLine(["query", "--console="]), UsageError);
 });
 
-Deno.test("parseCommandLine: --consoles= gives the console list and implies console mode", () => {
+Deno.test("parseCommandLine: --consoles= gives the console list (any mode)", () => {
   const line = parseCommandLine(["watch", "--consoles=/dev/pts/1,/dev/pts/2"]);
   assert.deepEqual(line.consoles, ["/dev/pts/1", "/dev/pts/2"]);
-  assert.equal(line.console, true);
+  assert.equal(line.console, undefined);
+  assert.equal(line.plymouth, false);
   assert.throws(() => parseCommandLine(["watch", "--consoles=/a", "--console=/b"]), UsageError);
+});
+
+Deno.test("parseCommandLine: --plymouth conflicts with the console options, as in systemd", () => {
+  assert.equal(parseCommandLine(["watch", "--plymouth"]).plymouth, true);
+  assert.throws(() => parseCommandLine(["watch", "--plymouth", "--console"]), /conflicts/);
+  assert.throws(() => parseCommandLine(["watch", "--plymouth", "--consoles=/a"]), /conflicts/);
+  assert.throws(() => parseCommandLine(["list", "--plymouth"]), UsageError);
 });
 
 Deno.test("parseCommandLine: unknown options, commands and extra arguments are usage errors", () => {

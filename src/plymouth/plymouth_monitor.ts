@@ -1,0 +1,125 @@
+/**
+ * Keeps track of plymouthd: whether it answers, and which terminals it holds
+ * open (those are the consoles it draws on, which askpw's text prompts must
+ * leave alone while it lives).
+ *
+ * @module
+ */
+import { linkTarget } from "../ffi/file.ts";
+import { ChangeSignal } from "../agent/change_signal.ts";
+import type { Logger } from "../log.ts";
+import { PLYMOUTH_SOCKET, PlymouthConnection } from "./connection.ts";
+import { PlymouthRequest } from "./protocol.ts";
+
+/** How often plymouthd is pinged to notice it starting (its death is noticed at once). */
+const PING_INTERVAL_MS = 1000;
+
+/** plymouthd's state, refreshed by pings. */
+export class PlymouthMonitor {
+  /** Whether plymouthd answered the last ping. */
+  alive = false;
+  /** plymouthd's PID while alive. */
+  pid = 0;
+  /** Terminal devices plymouthd holds open while alive. */
+  terminals: ReadonlySet<string> = new Set();
+  #changes = new ChangeSignal();
+  #poke = new ChangeSignal();
+  #socket: string;
+  #log: Logger;
+
+  /**
+   * Creates the monitor; call {@linkcode PlymouthMonitor.run} to start it.
+   *
+   * @param log Where changes are logged.
+   * @param socket plymouthd's address.
+   */
+  constructor(log: Logger, socket: string = PLYMOUTH_SOCKET) {
+    this.#log = log;
+    this.#socket = socket;
+  }
+
+  /**
+   * Whether plymouthd draws on `device` right now.
+   *
+   * @param device A terminal device path.
+   * @returns True while plymouthd lives and holds it open.
+   */
+  drives(device: string): boolean {
+    if (!this.alive) return false;
+    return this.terminals.has(device) || this.terminals.has(linkTarget(device) ?? device);
+  }
+
+  /**
+   * Waits until plymouthd's state changes (or `signal` aborts).
+   *
+   * @param signal Ends the wait.
+   */
+  changed(signal: AbortSignal): Promise<void> {
+    return this.#changes.wait(signal);
+  }
+
+  /** Asks for a fresh check now (e.g. after a connection broke). */
+  poke(): void {
+    this.#poke.notify();
+  }
+
+  /**
+   * Checks plymouthd once.
+   *
+   * @param signal Ends the check early.
+   */
+  async refresh(signal: AbortSignal): Promise<void> {
+    let alive = false;
+    let pid = 0;
+    {
+      using connection = PlymouthConnection.open(this.#socket);
+      if (connection) {
+        try {
+          const reply = await connection.request(PlymouthRequest.PING, undefined, signal, 2000);
+          alive = reply.kind === "ack";
+          pid = alive ? connection.peerPid : 0;
+        } catch {
+          alive = false;
+        }
+      }
+    }
+    const terminals = alive ? openTerminals(pid) : new Set<string>();
+    const changed = alive !== this.alive || pid !== this.pid ||
+      [...terminals].join() !== [...this.terminals].join();
+    this.alive = alive;
+    this.pid = pid;
+    this.terminals = terminals;
+    if (changed) {
+      this.#log.info(
+        alive
+          ? `plymouthd (PID ${pid}) answers; it draws on ${
+            [...terminals].join(", ") || "no terminal"
+          }`
+          : "plymouthd does not answer; the consoles prompt",
+      );
+      this.#changes.notify();
+    }
+  }
+
+  /**
+   * Refreshes every second, and at once after {@linkcode PlymouthMonitor.poke}, until `signal` aborts.
+   *
+   * @param signal Stops the monitor.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await this.refresh(signal);
+      await this.#poke.wait(signal, PING_INTERVAL_MS);
+    }
+  }
+}
+
+/** The terminal devices among a process's open files (/proc/<pid>/fd). */
+function openTerminals(pid: number): Set<string> {
+  const terminals = new Set<string>();
+  for (let fd = 0; fd < 256; fd++) {
+    const target = linkTarget(`/proc/${pid}/fd/${fd}`);
+    if (target && /^\/dev\/(tty\w*|pts\/\d+|console|hvc\d+)$/.test(target)) terminals.add(target);
+  }
+  return terminals;
+}
