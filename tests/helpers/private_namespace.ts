@@ -15,28 +15,39 @@ export class PrivateNamespace implements AsyncDisposable {
   /** The ask directory as seen from inside the namespace. */
   readonly askDirectory = "/run/systemd/ask-password";
   #holder: Deno.ChildProcess;
+  #network: boolean;
 
-  private constructor(holder: Deno.ChildProcess) {
+  private constructor(holder: Deno.ChildProcess, network: boolean) {
     this.#holder = holder;
     this.pid = holder.pid;
+    this.#network = network;
   }
 
   /**
-   * Creates the namespace (needs root).
+   * Creates the namespace (needs root). With `network`, it also gets its own
+   * network namespace (plymouthd's abstract socket is per network namespace)
+   * and its own tmpfs on /run/plymouth.
    *
+   * @param options `network: true` for Plymouth tests.
    * @returns The namespace, ready to use.
    */
-  static async create(): Promise<PrivateNamespace> {
+  static async create(options: { network?: boolean } = {}): Promise<PrivateNamespace> {
     await Deno.mkdir("/run/systemd/ask-password", { recursive: true });
+    await Deno.mkdir("/run/plymouth", { recursive: true });
+    const mounts = [
+      "mount -t tmpfs -o mode=0755 askpw-test /run/systemd/ask-password",
+      ...(options.network ? ["mount -t tmpfs -o mode=0755 askpw-test /run/plymouth"] : []),
+    ];
     const holder = new Deno.Command("unshare", {
       args: [
         "--mount",
+        ...(options.network ? ["--net"] : []),
         "--propagation",
         "private",
         "--",
         "sh",
         "-c",
-        "mount -t tmpfs -o mode=0755 askpw-test /run/systemd/ask-password && echo ready && exec sleep infinity",
+        `${mounts.join(" && ")} && echo ready && exec sleep infinity`,
       ],
       stdin: "null",
       stdout: "piped",
@@ -51,7 +62,7 @@ export class PrivateNamespace implements AsyncDisposable {
       await holder.status;
       throw new Error("could not create a private mount namespace (are we root?)");
     }
-    return new PrivateNamespace(holder);
+    return new PrivateNamespace(holder, options.network ?? false);
   }
 
   /**
@@ -75,7 +86,15 @@ export class PrivateNamespace implements AsyncDisposable {
   command(program: string, args: string[], options: Deno.CommandOptions = {}): Deno.Command {
     return new Deno.Command("nsenter", {
       ...options,
-      args: ["-t", String(this.pid), "-m", "--", program, ...args],
+      args: [
+        "-t",
+        String(this.pid),
+        "-m",
+        ...(this.#network ? ["-n"] : []),
+        "--",
+        program,
+        ...args,
+      ],
     });
   }
 
