@@ -72,6 +72,18 @@ export {
   Priority,
   type PriorityName,
 } from "./src/log.ts";
+export {
+  PlymouthFrontend,
+  type PlymouthFrontendOptions,
+} from "./src/plymouth/plymouth_frontend.ts";
+export { PlymouthMonitor } from "./src/plymouth/plymouth_monitor.ts";
+export {
+  encodeRequest as encodePlymouthRequest,
+  parseReply as parsePlymouthReply,
+  type PlymouthReply,
+  PlymouthRequest,
+} from "./src/plymouth/protocol.ts";
+export { watchConsoles } from "./src/initrd/console_hotplug.ts";
 export { main } from "./src/cli/main.ts";
 export { VERSION } from "./src/version.ts";
 
