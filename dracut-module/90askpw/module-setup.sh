@@ -1,6 +1,7 @@
 #!/bin/bash
 # askpw: answers systemd's password requests in the initrd (cryptsetup, FIDO2
-# and TPM2 PINs, …) on every console, in place of systemd's console agent.
+# and TPM2 PINs, …) through Plymouth and on every console, in place of
+# systemd's console and Plymouth agents.
 
 # Where the installed askpw tree is: / on a system with the askpw package,
 # or a staging tree (tools/install.sh DESTDIR) given as ASKPW_ROOT.

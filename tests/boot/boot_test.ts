@@ -15,8 +15,9 @@ import {
 } from "../../tools/vm/vm.ts";
 
 const PASSPHRASE = "correct horse battery";
-// (?<!=): a log line quoting "Message=Please enter …" must not count as a prompt.
-const PROMPT = /(?<!=)Please enter passphrase for disk [^\n]*?: /;
+// (?<![="]): log lines quoting the message (Message=…, "…") are not prompts. No trailing
+// space: plymouth's details view prints "<message>:" right before the bullets.
+const PROMPT = /(?<![="])Please enter passphrase for disk [^\n]*?:/;
 const options = { sanitizeOps: false, sanitizeResources: false };
 
 interface Fixture {
@@ -49,9 +50,32 @@ function setUp(): Promise<Fixture> {
   return fixture;
 }
 
+let plymouthInitrd: Promise<string> | undefined;
+
+/** The same initrd plus dracut's plymouth module (details theme on the serial console). */
+function setUpPlymouth(): Promise<string> {
+  plymouthInitrd ??= (async () => {
+    const { dir } = await setUp();
+    const built = await buildInitrd(dir, "initrd-plymouth", {
+      askpw: true,
+      e2e: true,
+      plymouth: true,
+    });
+    measurements.plymouthInitrdBytes = built.size;
+    return built.path;
+  })();
+  return plymouthInitrd;
+}
+
 /** Boots, answers prompts with `answers` (one per prompt), waits for UNLOCK-OK. */
-async function boot(name: string, disks: LuksDisk[], extra: string[], answers: string[]) {
-  const { initrd } = await setUp();
+async function boot(
+  name: string,
+  disks: LuksDisk[],
+  extra: string[],
+  answers: string[],
+  initrdPath?: string,
+) {
+  const initrd = initrdPath ?? (await setUp()).initrd;
   const append = kernelCommandLine(disks[0], disks.slice(1), extra);
   // Console logs stay for a look after a failure (build/ is git-ignored).
   const logs = new URL("../../build/boot-logs/", import.meta.url).pathname;
@@ -154,6 +178,20 @@ Deno.test({ ...options, name: "boot 5: rd.askpw=0: systemd's stock agent answers
   assert.doesNotMatch(result.e2e, /E2E-LOG: Started askpw-agent/);
   assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
   measurements.stockAgent = { promptSeconds: result.prompts[0], unlockSeconds: result.unlocked };
+});
+
+Deno.test({
+  ...options,
+  name:
+    "boot 6: Plymouth in the initrd (details on the serial console) asks; askpw answers through it",
+}, async () => {
+  const { root } = await setUp();
+  const result = await boot("plymouth", [root], [], [PASSPHRASE], await setUpPlymouth());
+  assert.match(result.e2e, /E2E-LOG: plymouthd \(PID \d+\) answers; it draws on \/dev\/ttyS0/);
+  assert.match(result.e2e, /E2E-LOG: Starting password query through plymouthd/);
+  assert.match(result.e2e, /E2E-LOG: Answered \S+ from plymouth/);
+  assert.doesNotMatch(result.e2e, /E2E-LOG: Starting password query on \/dev\/ttyS0/);
+  assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
 });
 
 Deno.test(

@@ -114,6 +114,8 @@ export interface InitrdOptions {
   modules?: string[];
   /** dracut modules to leave out. */
   omit?: string[];
+  /** Include Plymouth (otherwise it is left out, installed or not). */
+  plymouth?: boolean;
 }
 
 const BASE_MODULES = [
@@ -157,7 +159,9 @@ export async function buildInitrd(
   if (options.askpw && !existsSync(`${tree}/usr/bin/askpw`)) {
     await run("sh", [`${ROOT}tools/install.sh`, tree]);
   }
+  const plymouth = options.plymouth ? ["plymouth"] : [];
   const modules = [
+    ...plymouth,
     ...BASE_MODULES,
     ...(options.askpw ? ["askpw"] : []),
     ...(options.e2e ? ["askpw-e2e"] : []),
@@ -175,7 +179,7 @@ export async function buildInitrd(
     "-m",
     modules.join(" "),
     "--omit",
-    ["plymouth", ...(options.omit ?? [])].join(" "),
+    [...(options.plymouth ? [] : ["plymouth"]), ...(options.omit ?? [])].join(" "),
     "--drivers",
     DRIVERS,
     path,
