@@ -267,3 +267,38 @@ Deno.test({
     Deno.removeSync(latePath);
   }
 });
+
+Deno.test({
+  ...options,
+  name: "plymouth: a retry of an answered Id shows 'not accepted' as a Plymouth message",
+}, async () => {
+  const { namespace, splash, text, plymouthd, agent } = await setUp(["--no-cache"]);
+  try {
+    const id = "cryptsetup:/dev/vdb";
+    using first = RecordingAsker.create(namespace, {
+      message: "Retry disk:",
+      id,
+      acceptCached: true,
+    });
+    const at = await splash.waitFor("Retry disk:");
+    splash.type("wrong\r");
+    expectReply(await first.reply(), "+wrong\0");
+    first.withdraw();
+    using second = RecordingAsker.create(namespace, { message: "Retry disk:", id });
+    const shown = await splash.waitFor(
+      "The previous passphrase was not accepted (attempt 2).",
+      10_000,
+      at,
+    );
+    await splash.waitFor("Retry disk:", 10_000, shown);
+    splash.type("right\r");
+    expectReply(await second.reply(), "+right\0");
+  } finally {
+    agent.process.kill("SIGTERM");
+    await agent.exit();
+    await plymouthd.kill();
+    splash[Symbol.dispose]();
+    text[Symbol.dispose]();
+    await namespace[Symbol.asyncDispose]();
+  }
+});
