@@ -55,6 +55,19 @@ export function unixAddress(path: string): { address: Uint8Array<ArrayBuffer>; l
   return { address, length };
 }
 
+/** socket(AF_UNIX, type | SOCK_CLOEXEC [| SOCK_NONBLOCK]), closed again if `setUp` throws. */
+function unixSocket(type: number, nonBlocking: boolean, setUp: (fd: number) => void): number {
+  const flags = SocketConstants.SOCK_CLOEXEC | (nonBlocking ? SocketConstants.SOCK_NONBLOCK : 0);
+  const fd = check("socket", libc.symbols.socket(SocketConstants.AF_UNIX, type | flags, 0));
+  try {
+    setUp(fd);
+    return fd;
+  } catch (error) {
+    closeFd(fd);
+    throw error;
+  }
+}
+
 /**
  * Sends one datagram to the AF_UNIX datagram socket at `path`, never blocking
  * (MSG_DONTWAIT) and never raising SIGPIPE (MSG_NOSIGNAL).
@@ -74,14 +87,7 @@ export function unixAddress(path: string): { address: Uint8Array<ArrayBuffer>; l
  */
 export function sendDatagram(path: string, payload: Uint8Array<ArrayBuffer>): void {
   const { address, length } = unixAddress(path);
-  const fd = check(
-    "socket",
-    libc.symbols.socket(
-      SocketConstants.AF_UNIX,
-      SocketConstants.SOCK_DGRAM | SocketConstants.SOCK_CLOEXEC,
-      0,
-    ),
-  );
+  const fd = unixSocket(SocketConstants.SOCK_DGRAM, false, () => {});
   try {
     const sent = Number(
       libc.symbols.sendto(
@@ -115,33 +121,22 @@ export function sendDatagram(path: string, payload: Uint8Array<ArrayBuffer>): vo
  * @throws {SystemCallError} When socket, setsockopt or bind fails.
  */
 export function bindDatagramSocket(path: string): number {
-  const fd = check(
-    "socket",
-    libc.symbols.socket(
-      SocketConstants.AF_UNIX,
-      SocketConstants.SOCK_DGRAM | SocketConstants.SOCK_CLOEXEC | SocketConstants.SOCK_NONBLOCK,
-      0,
-    ),
-  );
-  try {
+  return unixSocket(SocketConstants.SOCK_DGRAM, true, (fd) => {
     const on = new Int32Array([1]);
+    const option = new Uint8Array(on.buffer);
     check(
       "setsockopt",
       libc.symbols.setsockopt(
         fd,
         SocketConstants.SOL_SOCKET,
         SocketConstants.SO_PASSCRED,
-        new Uint8Array(on.buffer),
+        option,
         4,
       ),
     );
     const { address, length } = unixAddress(path);
     check("bind", libc.symbols.bind(fd, address, length), path);
-    return fd;
-  } catch (error) {
-    closeFd(fd);
-    throw error;
-  }
+  });
 }
 
 /**
@@ -185,22 +180,10 @@ export function receiveDatagram(fd: number, capacity: number): Uint8Array | null
  * @throws {SystemCallError} When socket or connect fails.
  */
 export function connectStream(path: string): number {
-  const fd = check(
-    "socket",
-    libc.symbols.socket(
-      SocketConstants.AF_UNIX,
-      SocketConstants.SOCK_STREAM | SocketConstants.SOCK_CLOEXEC | SocketConstants.SOCK_NONBLOCK,
-      0,
-    ),
-  );
-  try {
+  return unixSocket(SocketConstants.SOCK_STREAM, true, (fd) => {
     const { address, length } = unixAddress(path);
     check("connect", libc.symbols.connect(fd, address, length), path);
-    return fd;
-  } catch (error) {
-    closeFd(fd);
-    throw error;
-  }
+  });
 }
 
 /** The peer's credentials at connect time (SO_PEERCRED). */

@@ -16,7 +16,7 @@ function expectReply(actual: Uint8Array | null, expected: string): void {
   assert.equal(showBytes(actual), showBytes(encoder.encode(expected)));
 }
 
-/** plymouthd on `splash`, askpw in automatic mode with `text` as its only console. */
+/** plymouthd on `splash`, askpw in automatic mode with `splash` and `text` as its consoles. */
 async function setUp(args: string[] = []) {
   const namespace = await PrivateNamespace.create({ network: true });
   const splash = new PtyConsole();
@@ -29,7 +29,21 @@ async function setUp(args: string[] = []) {
     ...args,
   ]);
   await agent.waitForLog("plymouthd (PID");
-  return { namespace, splash, text, plymouthd, agent };
+  return {
+    namespace,
+    splash,
+    text,
+    plymouthd,
+    agent,
+    async [Symbol.asyncDispose]() {
+      agent.process.kill("SIGTERM");
+      await agent.exit();
+      await plymouthd.kill();
+      splash[Symbol.dispose]();
+      text[Symbol.dispose]();
+      await namespace[Symbol.asyncDispose]();
+    },
+  };
 }
 
 Deno.test({
@@ -37,28 +51,20 @@ Deno.test({
   name:
     "plymouth: a password typed into plymouthd reaches the real asker; the console prompt is withdrawn",
 }, async () => {
-  const { namespace, splash, text, plymouthd, agent } = await setUp();
-  try {
-    await using asker = startSystemdAsker(namespace, ["--timeout=30", "Ply disk:"]);
-    await splash.waitFor("Ply disk:");
-    await text.waitFor("Ply disk: ");
-    assert.ok(
-      !splash.text.includes("press TAB"),
-      "askpw draws no text prompt on plymouthd's terminal",
-    );
-    splash.type("s3cr3t pässwörd\r");
-    assert.equal((await asker.exit()).code, 0);
-    assert.equal(asker.stdout, "s3cr3t pässwörd\n");
-    await text.waitFor("(withdrawn)");
-    assert.match(agent.log, /Answered \S+ from plymouth/);
-  } finally {
-    agent.process.kill("SIGTERM");
-    await agent.exit();
-    await plymouthd.kill();
-    splash[Symbol.dispose]();
-    text[Symbol.dispose]();
-    await namespace[Symbol.asyncDispose]();
-  }
+  await using fixture = await setUp();
+  const { namespace, splash, text, plymouthd, agent } = fixture;
+  await using asker = startSystemdAsker(namespace, ["--timeout=30", "Ply disk:"]);
+  await splash.waitFor("Ply disk:");
+  await text.waitFor("Ply disk: ");
+  assert.ok(
+    !splash.text.includes("press TAB"),
+    "askpw draws no text prompt on plymouthd's terminal",
+  );
+  splash.type("s3cr3t pässwörd\r");
+  assert.equal((await asker.exit()).code, 0);
+  assert.equal(asker.stdout, "s3cr3t pässwörd\n");
+  await text.waitFor("(withdrawn)");
+  assert.match(agent.log, /Answered \S+ from plymouth/);
 });
 
 Deno.test(
@@ -88,76 +94,52 @@ Deno.test({
   name: "plymouth: a second AcceptCached=1 request is answered from plymouthd's cache",
 }, async () => {
   // --no-cache: askpw's own cache stays out, so plymouthd's `c` answers.
-  const { namespace, splash, text, plymouthd, agent } = await setUp(["--no-cache"]);
-  try {
-    using first = RecordingAsker.create(namespace, { message: "First disk:", acceptCached: true });
-    await splash.waitFor("First disk:");
-    splash.type("shared\r");
-    expectReply(await first.reply(), "+shared\0");
-    first.withdraw();
-    using second = RecordingAsker.create(namespace, {
-      message: "Second disk:",
-      acceptCached: true,
-    });
-    expectReply(await second.reply(), "+shared\0");
-    assert.ok(!splash.text.includes("Second disk"), "no prompt for the cached answer");
-    assert.match(agent.log, /plymouthd had 1 cached answer/);
-  } finally {
-    agent.process.kill("SIGTERM");
-    await agent.exit();
-    await plymouthd.kill();
-    splash[Symbol.dispose]();
-    text[Symbol.dispose]();
-    await namespace[Symbol.asyncDispose]();
-  }
+  await using fixture = await setUp(["--no-cache"]);
+  const { namespace, splash, text, plymouthd, agent } = fixture;
+  using first = RecordingAsker.create(namespace, { message: "First disk:", acceptCached: true });
+  await splash.waitFor("First disk:");
+  splash.type("shared\r");
+  expectReply(await first.reply(), "+shared\0");
+  first.withdraw();
+  using second = RecordingAsker.create(namespace, {
+    message: "Second disk:",
+    acceptCached: true,
+  });
+  expectReply(await second.reply(), "+shared\0");
+  assert.ok(!splash.text.includes("Second disk"), "no prompt for the cached answer");
+  assert.match(agent.log, /plymouthd had 1 cached answer/);
 });
 
 Deno.test({
   ...options,
   name: "plymouth: Ctrl-C on the splash cancels without a reply; the request is asked again",
 }, async () => {
-  const { namespace, splash, text, plymouthd, agent } = await setUp();
-  try {
-    using asker = RecordingAsker.create(namespace, { message: "Cancel me:" });
-    let at = await splash.waitFor("Cancel me:");
-    splash.type("abc\x03");
-    assert.equal(await asker.reply(500), null, "no reply after a cancel");
-    at = await splash.waitFor("Cancel me:", 10_000, at);
-    splash.type("again\r");
-    expectReply(await asker.reply(), "+again\0");
-  } finally {
-    agent.process.kill("SIGTERM");
-    await agent.exit();
-    await plymouthd.kill();
-    splash[Symbol.dispose]();
-    text[Symbol.dispose]();
-    await namespace[Symbol.asyncDispose]();
-  }
+  await using fixture = await setUp();
+  const { namespace, splash } = fixture;
+  using asker = RecordingAsker.create(namespace, { message: "Cancel me:" });
+  let at = await splash.waitFor("Cancel me:");
+  splash.type("abc\x03");
+  assert.equal(await asker.reply(500), null, "no reply after a cancel");
+  at = await splash.waitFor("Cancel me:", 10_000, at);
+  splash.type("again\r");
+  expectReply(await asker.reply(), "+again\0");
 });
 
 Deno.test({
   ...options,
   name: "plymouth: hostile and over-long Messages are neutralised and cut at 254 bytes",
 }, async () => {
-  const { namespace, splash, text, plymouthd, agent } = await setUp();
-  try {
-    const long = "Ä".repeat(200); // 400 bytes: must be cut on a character boundary
-    using hostile = RecordingAsker.create(namespace, { message: `Evil\x1b[2J\x1b]0;x\x07${long}` });
-    await splash.waitFor("Evil\\x1b[2J");
-    assert.ok(await plymouthd.alive(), "plymouthd survived the long prompt");
-    // plymouthd draws with escape sequences of its own; the ask file's OSC title must not appear.
-    assert.ok(!splash.text.includes("\x1b]0;x\x07"), "no escape sequence from the ask file");
-    assert.ok(splash.text.includes("Evil\\x1b[2J\\x1b]0;x\\x07"), "shown in a visible form");
-    splash.type("ok\r");
-    expectReply(await hostile.reply(), "+ok\0");
-  } finally {
-    agent.process.kill("SIGTERM");
-    await agent.exit();
-    await plymouthd.kill();
-    splash[Symbol.dispose]();
-    text[Symbol.dispose]();
-    await namespace[Symbol.asyncDispose]();
-  }
+  await using fixture = await setUp();
+  const { namespace, splash, text, plymouthd } = fixture;
+  const long = "Ä".repeat(200); // 400 bytes: must be cut on a character boundary
+  using hostile = RecordingAsker.create(namespace, { message: `Evil\x1b[2J\x1b]0;x\x07${long}` });
+  await splash.waitFor("Evil\\x1b[2J");
+  assert.ok(await plymouthd.alive(), "plymouthd survived the long prompt");
+  // plymouthd draws with escape sequences of its own; the ask file's OSC title must not appear.
+  assert.ok(!splash.text.includes("\x1b]0;x\x07"), "no escape sequence from the ask file");
+  assert.ok(splash.text.includes("Evil\\x1b[2J\\x1b]0;x\\x07"), "shown in a visible form");
+  splash.type("ok\r");
+  expectReply(await hostile.reply(), "+ok\0");
 });
 
 Deno.test({
@@ -165,26 +147,19 @@ Deno.test({
   name:
     "plymouth: plymouthd killed mid-question: the prompt moves to its console and the answer still arrives",
 }, async () => {
-  const { namespace, splash, text, plymouthd, agent } = await setUp();
-  try {
-    await using asker = startSystemdAsker(namespace, ["--timeout=60", "Survivor:"]);
-    const shown = await splash.waitFor("Survivor:");
-    assert.ok(!splash.text.slice(shown).includes("press TAB"));
-    await plymouthd.kill();
-    const killed = performance.now();
-    await splash.waitFor("Survivor: (press TAB for no echo) ", 3000, shown);
-    const moved = performance.now() - killed;
-    console.log(`console prompt ${moved.toFixed(0)} ms after plymouthd died`);
-    splash.type("still here\r");
-    assert.equal((await asker.exit()).code, 0);
-    assert.equal(asker.stdout, "still here\n");
-  } finally {
-    agent.process.kill("SIGTERM");
-    await agent.exit();
-    splash[Symbol.dispose]();
-    text[Symbol.dispose]();
-    await namespace[Symbol.asyncDispose]();
-  }
+  await using fixture = await setUp();
+  const { namespace, splash, text, plymouthd } = fixture;
+  await using asker = startSystemdAsker(namespace, ["--timeout=60", "Survivor:"]);
+  const shown = await splash.waitFor("Survivor:");
+  assert.ok(!splash.text.slice(shown).includes("press TAB"));
+  await plymouthd.kill();
+  const killed = performance.now();
+  await splash.waitFor("Survivor: (press TAB for no echo) ", 3000, shown);
+  const moved = performance.now() - killed;
+  console.log(`console prompt ${moved.toFixed(0)} ms after plymouthd died`);
+  splash.type("still here\r");
+  assert.equal((await asker.exit()).code, 0);
+  assert.equal(asker.stdout, "still here\n");
 });
 
 Deno.test(
@@ -215,26 +190,18 @@ Deno.test({
   ...options,
   name: "plymouth: a request withdrawn while plymouthd shows it leaves no stale prompt behind",
 }, async () => {
-  const { namespace, splash, text, plymouthd, agent } = await setUp();
-  try {
-    using gone = RecordingAsker.create(namespace, { message: "Withdrawn one:" });
-    const at = await splash.waitFor("Withdrawn one:");
-    splash.type("par");
-    gone.withdraw();
-    await agent.waitForLog("Cancelled plymouthd's stale prompt");
-    using next = RecordingAsker.create(namespace, { message: "Next one:" });
-    await splash.waitFor("Next one:", 10_000, at);
-    splash.type("fresh\r");
-    expectReply(await next.reply(), "+fresh\0");
-    assert.equal(await gone.reply(0), null);
-  } finally {
-    agent.process.kill("SIGTERM");
-    await agent.exit();
-    await plymouthd.kill();
-    splash[Symbol.dispose]();
-    text[Symbol.dispose]();
-    await namespace[Symbol.asyncDispose]();
-  }
+  await using fixture = await setUp();
+  const { namespace, splash, plymouthd, agent } = fixture;
+  using gone = RecordingAsker.create(namespace, { message: "Withdrawn one:" });
+  const at = await splash.waitFor("Withdrawn one:");
+  splash.type("par");
+  gone.withdraw();
+  await agent.waitForLog("Cancelled plymouthd's stale prompt");
+  using next = RecordingAsker.create(namespace, { message: "Next one:" });
+  await splash.waitFor("Next one:", 10_000, at);
+  splash.type("fresh\r");
+  expectReply(await next.reply(), "+fresh\0");
+  assert.equal(await gone.reply(0), null);
 });
 
 Deno.test({
@@ -272,33 +239,25 @@ Deno.test({
   ...options,
   name: "plymouth: a retry of an answered Id shows 'not accepted' as a Plymouth message",
 }, async () => {
-  const { namespace, splash, text, plymouthd, agent } = await setUp(["--no-cache"]);
-  try {
-    const id = "cryptsetup:/dev/vdb";
-    using first = RecordingAsker.create(namespace, {
-      message: "Retry disk:",
-      id,
-      acceptCached: true,
-    });
-    const at = await splash.waitFor("Retry disk:");
-    splash.type("wrong\r");
-    expectReply(await first.reply(), "+wrong\0");
-    first.withdraw();
-    using second = RecordingAsker.create(namespace, { message: "Retry disk:", id });
-    const shown = await splash.waitFor(
-      "The previous passphrase was not accepted (attempt 2).",
-      10_000,
-      at,
-    );
-    await splash.waitFor("Retry disk:", 10_000, shown);
-    splash.type("right\r");
-    expectReply(await second.reply(), "+right\0");
-  } finally {
-    agent.process.kill("SIGTERM");
-    await agent.exit();
-    await plymouthd.kill();
-    splash[Symbol.dispose]();
-    text[Symbol.dispose]();
-    await namespace[Symbol.asyncDispose]();
-  }
+  await using fixture = await setUp(["--no-cache"]);
+  const { namespace, splash } = fixture;
+  const id = "cryptsetup:/dev/vdb";
+  using first = RecordingAsker.create(namespace, {
+    message: "Retry disk:",
+    id,
+    acceptCached: true,
+  });
+  const at = await splash.waitFor("Retry disk:");
+  splash.type("wrong\r");
+  expectReply(await first.reply(), "+wrong\0");
+  first.withdraw();
+  using second = RecordingAsker.create(namespace, { message: "Retry disk:", id });
+  const shown = await splash.waitFor(
+    "The previous passphrase was not accepted (attempt 2).",
+    10_000,
+    at,
+  );
+  await splash.waitFor("Retry disk:", 10_000, shown);
+  splash.type("right\r");
+  expectReply(await second.reply(), "+right\0");
 });
