@@ -240,6 +240,13 @@ class Agent {
   async #work(frontend: Frontend): Promise<void> {
     while (!this.#signal.aborted) {
       if (frontend.isAvailable && !frontend.isAvailable()) {
+        if (this.#options.mode === "query") {
+          // A query is one pass: a surface that cannot ask now is done with it.
+          this.#log.info(`${frontend.name} cannot ask now; skipping it for this query`);
+          for (const other of this.#pending.values()) other.finishedBy.add(frontend);
+          this.#checkFinished();
+          return;
+        }
         await frontend.availabilityChanged?.(this.#signal);
         continue;
       }

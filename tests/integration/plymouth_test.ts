@@ -261,3 +261,15 @@ Deno.test({
   splash.type("right\r");
   expectReply(await second.reply(), "+right\0");
 });
+
+Deno.test(
+  { ...options, name: "query --plymouth without plymouthd ends at once, without a reply" },
+  async () => {
+    await using namespace = await PrivateNamespace.create({ network: true });
+    using asker = RecordingAsker.create(namespace, { message: "Nobody home:" });
+    await using agent = startAskpw(namespace, ["query", "--plymouth"]);
+    assert.equal((await agent.exit()).code, 0);
+    assert.match(agent.log, /plymouth cannot ask now/);
+    assert.equal(await asker.reply(0), null);
+  },
+);
