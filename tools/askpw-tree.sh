@@ -10,6 +10,8 @@
 # Usage: tools/askpw-tree.sh DEST
 set -eu
 dest=${1:?usage: tools/askpw-tree.sh DEST}
+# DEST is relative to the caller's directory, not to the repository.
+case $dest in /*) ;; *) dest=$(pwd)/$dest ;; esac
 cd "$(dirname "$0")/.."
 mod=dracut-module/90askpw
 units="$dest/usr/lib/systemd/system"

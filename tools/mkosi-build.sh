@@ -28,6 +28,8 @@ pkgs="mkosi bubblewrap apt dpkg debian-archive-keyring cpio zstd python3"
 stamp="$root/.askpw-mkosi-ready"
 
 [ "$(id -u)" = 0 ] || { echo "mkosi-build: must run as root (debootstrap, chroot, mounts)" >&2; exit 1; }
+# The root gets deleted when it is incomplete: never let that be / or empty.
+case $root in /*/*) ;; *) echo "mkosi-build: refusing root '$root'" >&2; exit 1 ;; esac
 
 # Everything below mounts things. Do it in a private mount namespace: if this
 # script is killed before its trap runs, the kernel drops the mounts with the
@@ -47,6 +49,12 @@ unmount_root() {
     sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
 }
 trap unmount_root EXIT
+
+# rm first: through a symlink left in the root, cp would write to the host.
+copy_resolv_conf() {
+  rm -f "$root/etc/resolv.conf"
+  cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+}
 trap 'exit 130' INT TERM
 
 mkdir -p "$cache/packages"
@@ -56,17 +64,23 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$pkgs" ]; then
   step "reusing $root ($(chroot "$root" mkosi --version))"
 else
   if [ -e "$root" ]; then
-    step "removing incomplete $root"
+    step "removing incomplete or outdated $root"
     unmount_root
     # --one-file-system: never descend into anything still mounted below.
     rm -rf --one-file-system "$root"
   fi
   command -v debootstrap >/dev/null || {
     step "installing debootstrap on the host"
-    apt-get install -y debootstrap >/dev/null
+    # A fresh CI machine may have no package lists yet.
+    apt-get install -y debootstrap >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null && apt-get install -y debootstrap >/dev/null; }
   }
   step "debootstrap bookworm into $root"
-  debootstrap --variant=minbase bookworm "$root" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
+  # debootstrap keeps its .debs in $cache too, so that remaking the root
+  # downloads nothing either.
+  mkdir -p "$cache/debootstrap"
+  debootstrap --variant=minbase --cache-dir="$cache/debootstrap" bookworm "$root" "$mirror" \
+    >"$cache/debootstrap.log" 2>&1 ||
     { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
   cat >"$root/etc/apt/sources.list" <<EOF
 deb $mirror bookworm main
@@ -74,6 +88,7 @@ deb $mirror bookworm-updates main
 deb $mirror bookworm-backports main
 deb ${mirror%/debian}/debian-security bookworm-security main
 EOF
+  copy_resolv_conf
   step "apt-get -t bookworm-backports install $pkgs"
   chroot "$root" sh -c "export DEBIAN_FRONTEND=noninteractive
     apt-get update -q && apt-get install -y -q --no-install-recommends -t bookworm-backports $pkgs
@@ -89,8 +104,12 @@ rm -rf "$repo/out/askpw-tree"
 sh "$repo/tools/askpw-tree.sh" "$repo/out/askpw-tree"
 step "askpw tree ready"
 
-# 3. Mounts for mkosi in the root. The root is bind-mounted onto itself first:
-# bubblewrap's pivot_root() needs the (chroot) root to be a mount point.
+# 3. Mounts for mkosi in the root. The host's resolver configuration may have
+# changed since the root was made (CI machines), and apt in mkosi needs it.
+copy_resolv_conf
+# The root is bind-mounted onto itself first: mkosi 24 sandboxes with
+# bubblewrap, which fails in a plain chroot ("Failed to make / slave: Invalid
+# argument") because the chroot's / is not a mount point.
 mount --bind "$root" "$root"
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys"
