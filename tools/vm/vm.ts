@@ -63,6 +63,7 @@ export async function buildLuksDisk(
   dir: string,
   name: string,
   passphrase: string,
+  cipher: "aes-xts-plain64" | "aes-cbc-plain64" = "aes-xts-plain64",
 ): Promise<LuksDisk> {
   const path = `${dir}/${name}.img`;
   const key = `${dir}/${name}.key`;
@@ -71,7 +72,9 @@ export async function buildLuksDisk(
   const marker = `MARKER-${name}-${crypto.randomUUID().slice(0, 8)}`;
   await Deno.mkdir(content, { recursive: true });
   await Deno.writeTextFile(`${content}/marker.txt`, `${marker}\n`);
-  await Deno.writeFile(key, crypto.getRandomValues(new Uint8Array(64)));
+  // aes-cbc-plain64 needs no crypto module beyond the kernel's built-ins.
+  const keyBytes = cipher === "aes-xts-plain64" ? 64 : 32;
+  await Deno.writeFile(key, crypto.getRandomValues(new Uint8Array(keyBytes)));
   await run("truncate", ["-s", "48M", path]);
   await run("cryptsetup", [
     "luksFormat",
@@ -79,9 +82,9 @@ export async function buildLuksDisk(
     "--type",
     "luks2",
     "--cipher",
-    "aes-xts-plain64",
+    cipher,
     "--key-size",
-    "512",
+    String(keyBytes * 8),
     "--sector-size",
     "512",
     "--pbkdf",
@@ -185,6 +188,45 @@ export async function buildInitrd(
     path,
   ], { env: { dracutbasedir: base, ASKPW_ROOT: tree } });
   return { path, size: (await Deno.stat(path)).size };
+}
+
+/**
+ * Builds a zstd cpio with the Debian kernel's modules for a virtio disk,
+ * dm-crypt and ext4 (and their dependencies), to append to an initrd that
+ * carries none (mkosi's standalone initrd): the kernel unpacks concatenated
+ * archives one after the other.
+ *
+ * @returns The archive's path.
+ */
+export async function buildModulesArchive(dir: string): Promise<string> {
+  const { version } = debianKernel();
+  const tree = `${dir}/modules-tree`;
+  const files = new Set<string>();
+  for (const module of DRIVERS.split(" ")) {
+    const shown = await run("modprobe", ["--show-depends", "-S", version, module]);
+    for (const match of shown.matchAll(/^insmod (\S+)/gm)) files.add(match[1]);
+  }
+  for (const file of files) {
+    await Deno.mkdir(`${tree}${file.slice(0, file.lastIndexOf("/"))}`, { recursive: true });
+    await Deno.copyFile(file, `${tree}${file}`);
+  }
+  for (const name of ["modules.order", "modules.builtin", "modules.builtin.modinfo"]) {
+    await Deno.copyFile(`/lib/modules/${version}/${name}`, `${tree}/lib/modules/${version}/${name}`);
+  }
+  await run("depmod", ["-b", tree, version]);
+  // The crypto API asks /sbin/modprobe for "xts(aes)", which mkosi's initrd
+  // lacks: load everything at boot through systemd-modules-load instead.
+  const names = [...files].map((file) => file.slice(file.lastIndexOf("/") + 1).replace(/\.ko$/, ""));
+  await Deno.mkdir(`${tree}/usr/lib/modules-load.d`, { recursive: true });
+  await Deno.writeTextFile(`${tree}/usr/lib/modules-load.d/askpw-vm.conf`, names.join("\n") + "\n");
+  // The initrd's /lib is a symlink to usr/lib: the modules go to usr/lib.
+  await run("sh", ["-c", `cp -a "${tree}/lib/." "${tree}/usr/lib/" && rm -rf "${tree}/lib"`]);
+  const archive = `${dir}/modules.cpio.zst`;
+  await run("sh", [
+    "-c",
+    `cd "${tree}" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc | zstd -q -19 -T0 -o "${archive}"`,
+  ]);
+  return archive;
 }
 
 /** The kernel command line that unlocks `root` (and `others`) and mounts it. */
