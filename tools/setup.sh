@@ -8,12 +8,15 @@ cd "$(dirname "$0")/.."
 PACKAGES="systemd:systemd-ask-password systemd:systemd-tty-ask-password-agent
   util-linux:unshare util-linux:nsenter coreutils:mkfifo
   nodejs:node qemu-system-x86:qemu-system-x86_64 dracut:dracut dracut-core:lsinitrd
-  cryptsetup-bin:cryptsetup e2fsprogs:mkfs.ext4 zstd:zstd cpio:cpio kmod:depmod"
+  cryptsetup-bin:cryptsetup e2fsprogs:mkfs.ext4 zstd:zstd cpio:cpio kmod:depmod
+  plymouth:plymouthd plymouth:plymouth"
 
 missing=""
 for pair in $PACKAGES; do
   command -v "${pair#*:}" >/dev/null 2>&1 || missing="$missing ${pair%%:*}"
 done
+# dracut's plymouth module wants a theme (the boot test shows the details view).
+dpkg -s plymouth-themes >/dev/null 2>&1 || missing="$missing plymouth-themes"
 # The boot tests need a Debian kernel image to boot.
 ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 || missing="$missing linux-image-amd64"
 if [ -n "$missing" ]; then
