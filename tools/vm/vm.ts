@@ -211,12 +211,17 @@ export async function buildModulesArchive(dir: string): Promise<string> {
     await Deno.copyFile(file, `${tree}${file}`);
   }
   for (const name of ["modules.order", "modules.builtin", "modules.builtin.modinfo"]) {
-    await Deno.copyFile(`/lib/modules/${version}/${name}`, `${tree}/lib/modules/${version}/${name}`);
+    await Deno.copyFile(
+      `/lib/modules/${version}/${name}`,
+      `${tree}/lib/modules/${version}/${name}`,
+    );
   }
   await run("depmod", ["-b", tree, version]);
   // The crypto API asks /sbin/modprobe for "xts(aes)", which mkosi's initrd
   // lacks: load everything at boot through systemd-modules-load instead.
-  const names = [...files].map((file) => file.slice(file.lastIndexOf("/") + 1).replace(/\.ko$/, ""));
+  const names = [...files].map((file) =>
+    file.slice(file.lastIndexOf("/") + 1).replace(/\.ko$/, "")
+  );
   await Deno.mkdir(`${tree}/usr/lib/modules-load.d`, { recursive: true });
   await Deno.writeTextFile(`${tree}/usr/lib/modules-load.d/askpw-vm.conf`, names.join("\n") + "\n");
   // The initrd's /lib is a symlink to usr/lib: the modules go to usr/lib.
