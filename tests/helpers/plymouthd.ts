@@ -69,6 +69,14 @@ export class Plymouthd implements AsyncDisposable {
   }
 
   /**
+   * Asks plymouthd to quit (`plymouth quit`), as the boot does at switch-root.
+   */
+  async quit(): Promise<void> {
+    await this.#client(["quit"]);
+    await this.#process.status;
+  }
+
+  /**
    * Kills plymouthd (SIGKILL: a crash, not a clean quit).
    */
   async kill(): Promise<void> {

@@ -273,3 +273,17 @@ Deno.test(
     assert.equal(await asker.reply(0), null);
   },
 );
+
+Deno.test({
+  ...options,
+  name: "plymouth: plymouthd quitting mid-question: the prompt moves to its console",
+}, async () => {
+  await using fixture = await setUp();
+  const { namespace, splash, plymouthd } = fixture;
+  using asker = RecordingAsker.create(namespace, { message: "Quitter:" });
+  const shown = await splash.waitFor("Quitter:");
+  await plymouthd.quit();
+  await splash.waitFor("Quitter: (press TAB for no echo) ", 3000, shown);
+  splash.type("after quit\r");
+  expectReply(await asker.reply(), "+after quit\0");
+});
