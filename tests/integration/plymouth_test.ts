@@ -52,7 +52,7 @@ Deno.test({
     "plymouth: a password typed into plymouthd reaches the real asker; the console prompt is withdrawn",
 }, async () => {
   await using fixture = await setUp();
-  const { namespace, splash, text, plymouthd, agent } = fixture;
+  const { namespace, splash, text, agent } = fixture;
   await using asker = startSystemdAsker(namespace, ["--timeout=30", "Ply disk:"]);
   await splash.waitFor("Ply disk:");
   await text.waitFor("Ply disk: ");
@@ -95,7 +95,7 @@ Deno.test({
 }, async () => {
   // --no-cache: askpw's own cache stays out, so plymouthd's `c` answers.
   await using fixture = await setUp(["--no-cache"]);
-  const { namespace, splash, text, plymouthd, agent } = fixture;
+  const { namespace, splash, agent } = fixture;
   using first = RecordingAsker.create(namespace, { message: "First disk:", acceptCached: true });
   await splash.waitFor("First disk:");
   splash.type("shared\r");
@@ -130,7 +130,7 @@ Deno.test({
   name: "plymouth: hostile and over-long Messages are neutralised and cut at 254 bytes",
 }, async () => {
   await using fixture = await setUp();
-  const { namespace, splash, text, plymouthd } = fixture;
+  const { namespace, splash, plymouthd } = fixture;
   const long = "Ä".repeat(200); // 400 bytes: must be cut on a character boundary
   using hostile = RecordingAsker.create(namespace, { message: `Evil\x1b[2J\x1b]0;x\x07${long}` });
   await splash.waitFor("Evil\\x1b[2J");
@@ -148,7 +148,7 @@ Deno.test({
     "plymouth: plymouthd killed mid-question: the prompt moves to its console and the answer still arrives",
 }, async () => {
   await using fixture = await setUp();
-  const { namespace, splash, text, plymouthd } = fixture;
+  const { namespace, splash, plymouthd } = fixture;
   await using asker = startSystemdAsker(namespace, ["--timeout=60", "Survivor:"]);
   const shown = await splash.waitFor("Survivor:");
   assert.ok(!splash.text.slice(shown).includes("press TAB"));
@@ -191,7 +191,7 @@ Deno.test({
   name: "plymouth: a request withdrawn while plymouthd shows it leaves no stale prompt behind",
 }, async () => {
   await using fixture = await setUp();
-  const { namespace, splash, plymouthd, agent } = fixture;
+  const { namespace, splash, agent } = fixture;
   using gone = RecordingAsker.create(namespace, { message: "Withdrawn one:" });
   const at = await splash.waitFor("Withdrawn one:");
   splash.type("par");
