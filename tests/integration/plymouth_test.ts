@@ -64,7 +64,7 @@ Deno.test({
   assert.equal((await asker.exit()).code, 0);
   assert.equal(asker.stdout, "s3cr3t pässwörd\n");
   await text.waitFor("(withdrawn)");
-  assert.match(agent.log, /Answered \S+ from plymouth/);
+  await agent.waitForLog(/Answered \S+ from plymouth/);
 });
 
 Deno.test(
@@ -107,7 +107,7 @@ Deno.test({
   });
   expectReply(await second.reply(), "+shared\0");
   assert.ok(!splash.text.includes("Second disk"), "no prompt for the cached answer");
-  assert.match(agent.log, /plymouthd had 1 cached answer/);
+  await agent.waitForLog(/plymouthd had 1 cached answer/);
 });
 
 Deno.test({
