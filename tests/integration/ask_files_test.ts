@@ -547,3 +547,45 @@ Deno.test({
   assert.equal(during, 1, "only emergencies reach the console during the prompt");
   assert.equal(level(), before, "the console log level is restored");
 });
+
+Deno.test({
+  ...options,
+  name: "per-user directory: only ask files and sockets of the directory's owner are answered",
+}, async () => {
+  await using namespace = await PrivateNamespace.create();
+  using console = new PtyConsole();
+  const runtime = await Deno.makeTempDir({ prefix: "askpw-user-" });
+  const userDir = `${runtime}/systemd/ask-password`;
+  const fds: number[] = [];
+  try {
+    await Deno.mkdir(userDir, { recursive: true });
+    for (const dir of [runtime, `${runtime}/systemd`, userDir]) Deno.chownSync(dir, 1000, 1000);
+    const publish = (name: string, owner: number) => {
+      const socketPath = `${userDir}/sck.${name}`;
+      fds.push(bindDatagramSocket(socketPath));
+      Deno.chownSync(socketPath, owner, owner);
+      Deno.writeTextFileSync(
+        `${userDir}/.tmp`,
+        `[Ask]\nPID=${Deno.pid}\nSocket=${socketPath}\nMessage=${name}:\n`,
+      );
+      Deno.chownSync(`${userDir}/.tmp`, owner, owner);
+      Deno.renameSync(`${userDir}/.tmp`, `${userDir}/ask.${name}`);
+      return fds.at(-1)!;
+    };
+    const foreign = publish("rootfile", 0);
+    const own = publish("userfile", 1000);
+    await using agent = startAskpw(namespace, ["query", `--console=${console.path}`], {
+      XDG_RUNTIME_DIR: runtime,
+    });
+    await console.waitFor("userfile: ");
+    console.type("mine\r");
+    await waitForEvents([{ fd: own }], 10_000);
+    expectReply(receiveDatagram(own, 4096), "+mine\0");
+    assert.equal((await agent.exit()).code, 0);
+    assert.match(agent.log, /Ignoring \S+\/ask\.rootfile: owned by uid 0, not by uid 1000/);
+    assert.equal(receiveDatagram(foreign, 4096), null);
+  } finally {
+    for (const fd of fds) closeFd(fd);
+    await Deno.remove(runtime, { recursive: true });
+  }
+});
