@@ -7,7 +7,7 @@ export NO_COLOR=1
 deno=node_modules/.bin/deno
 $deno fmt --check
 $deno lint
-$deno doc --lint mod.ts
+$deno doc --lint mod.ts $(git ls-files 'src/*.ts' 2>/dev/null || find src -name '*.ts')
 $deno check mod.ts tests/ bench/ tools/
 log=$(mktemp)
 status=0

@@ -8,7 +8,8 @@
  * @module
  */
 
-const symbols = {
+/** The libc functions askpw calls, each parameter with its C declaration. */
+export const libcSymbols = {
   // Errors
   __errno_location: { parameters: [], result: "pointer" }, // int *__errno_location(void)
   strerrorname_np: { parameters: ["i32"], result: "pointer" }, // const char *strerrorname_np(int errnum)
@@ -240,4 +241,4 @@ const symbols = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The opened C library with askpw's symbol table; only `src/ffi/` uses it. */
-export const libc: Deno.DynamicLibrary<typeof symbols> = Deno.dlopen("libc.so.6", symbols);
+export const libc: Deno.DynamicLibrary<typeof libcSymbols> = Deno.dlopen("libc.so.6", libcSymbols);
