@@ -195,7 +195,9 @@ class Agent {
         (pending.attempt > 1 ? `, attempt ${pending.attempt}` : ""),
     );
     this.#armDeadline(pending, now);
-    this.#watchAsker(pending);
+    this.#watchAsker(pending).catch((error) =>
+      this.#log.warning(`Cannot watch the asker of ${path}: ${(error as Error).message}`)
+    );
     this.#answerFromCache(pending);
   }
 

@@ -67,7 +67,11 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
     if (mode === "plymouth" || mode === "auto") {
       monitor = new PlymouthMonitor(log);
       await monitor.refresh(background);
-      helpers.push(monitor.run(background));
+      helpers.push(
+        monitor.run(background).catch((error) =>
+          log.error(`The plymouthd monitor stopped: ${(error as Error).message}`)
+        ),
+      );
       frontends.push(new PlymouthFrontend({ monitor, log }));
     }
     const consoleFrontend = (device: string) =>

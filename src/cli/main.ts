@@ -39,6 +39,12 @@ export async function main(args: readonly string[]): Promise<number> {
     console.log(`askpw ${VERSION}`);
     return 0;
   }
+  // Last resort for a bug that escapes every handler: the terminal is
+  // restored before Deno ends the process.
+  const lastResort = () => restoreAllTerminals();
+  globalThis.addEventListener("unhandledrejection", lastResort);
+  globalThis.addEventListener("error", lastResort);
+  globalThis.addEventListener("unload", lastResort);
   const kernel = initrdKernelOptions();
   const log = createLogger({ debug: commandLine.debug || kernel.debug });
   try {
