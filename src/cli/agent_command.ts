@@ -38,12 +38,13 @@ const SHUTDOWN_GRACE_MS = 800;
 export async function agentCommand(commandLine: CommandLine, log: Logger): Promise<number> {
   const agentMode = commandLine.command === "watch" ? "watch" : "query";
   const stop = new AbortController();
+  let forcedExit: ReturnType<typeof setTimeout> | undefined;
   const onSignal = (name: Deno.Signal) => () => {
     if (stop.signal.aborted) return;
     log.info(`Received ${name}, withdrawing prompts`);
     stop.abort();
     // Unwinding restores the terminals; should anything hang, do it by force.
-    setTimeout(() => {
+    forcedExit = setTimeout(() => {
       restoreAllTerminals();
       Deno.exit(0);
     }, SHUTDOWN_GRACE_MS);
@@ -112,6 +113,7 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
     notify(log, "STOPPING=1\nSTATUS=Shutting down");
     return result.cancelled ? 130 : 0;
   } finally {
+    clearTimeout(forcedExit);
     finished.abort();
     await Promise.all(helpers);
     restoreAllTerminals();

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { concatBytes } from "../concat_bytes.ts";
 import { cString } from "./c_string.ts";
 import { check, Errno, lastErrno, SystemCallError } from "./errno.ts";
 import { libc } from "./libc.ts";
@@ -272,13 +273,7 @@ export function readAllFromFd(fd: number, limit: number): Uint8Array {
     if (total > limit) throw new RangeError(`File larger than ${limit} bytes`);
     chunks.push(chunk.slice(0, n));
   }
-  const result = new Uint8Array(total);
-  let offset = 0;
-  for (const part of chunks) {
-    result.set(part, offset);
-    offset += part.length;
-  }
-  return result;
+  return concatBytes(chunks);
 }
 
 /**

@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { concatBytes } from "../concat_bytes.ts";
 
 /** Parsed `[Ask]` section of an ask file. */
 export interface AskFileFields {
@@ -191,11 +192,11 @@ export function parseAskFile(bytes: Uint8Array): AskFileFields {
       pendingLength += line.length;
       continue;
     }
-    finishLine(pending === undefined ? line : concat([...pending, line]));
+    finishLine(pending === undefined ? line : concatBytes([...pending, line]));
     pending = undefined;
     pendingLength = 0;
   }
-  if (pending !== undefined) finishLine(concat(pending));
+  if (pending !== undefined) finishLine(concatBytes(pending));
   return fields;
 }
 
@@ -252,16 +253,6 @@ function hasOddTrailingBackslashes(line: Uint8Array): boolean {
   let count = 0;
   while (count < line.length && line[line.length - 1 - count] === BACKSLASH) count++;
   return count % 2 === 1;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const result = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    result.set(part, offset);
-    offset += part.length;
-  }
-  return result;
 }
 
 type ParsedLine = { section: string } | { key: string; value: string } | undefined;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { concatBytes } from "../../src/concat_bytes.ts";
 import { type EchoMode, LineEditor, type LineOutcome } from "../../src/console/line_editor.ts";
 
 const encoder = new TextEncoder();
@@ -8,15 +9,7 @@ function b(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const result = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    result.set(part, offset);
-    offset += part.length;
-  }
-  return result;
-}
+const concat = (...parts: Uint8Array[]) => concatBytes(parts);
 
 function repeat(text: string, count: number): Uint8Array {
   return b(text.repeat(count));
