@@ -12,7 +12,8 @@
  * The data path, in the order a request travels: {@linkcode readAskRequest}
  * (ask file → {@linkcode AskRequest}), {@linkcode runAgent} (requests →
  * frontends such as {@linkcode ConsoleFrontend}), {@linkcode encodePasswordReply}
- * and {@linkcode sendReply} (answer → asker).
+ * and {@linkcode deliverReply} (answer → asker). Everything waits in one
+ * {@linkcode Reactor}.
  *
  * @example Parse an ask file
  * ```ts
@@ -38,12 +39,12 @@ export {
 export { replySocketProblem } from "./src/protocol/reply_socket_policy.ts";
 export { requestStaleness } from "./src/protocol/request_liveness.ts";
 export {
+  deliverReply,
+  type DeliveryOutcome,
   encodeCancelReply,
   encodePasswordReply,
   MAX_PASSWORD_SIZE,
   MAX_REPLY_SIZE,
-  type ReplyResult,
-  sendReply,
 } from "./src/protocol/reply.ts";
 export { type AgentOptions, type AgentResult, runAgent } from "./src/agent/agent.ts";
 export type { AskContext, AskOutcome, Frontend } from "./src/agent/frontend.ts";
@@ -83,7 +84,16 @@ export {
   type PlymouthReply,
   PlymouthRequest,
 } from "./src/plymouth/protocol.ts";
-export { watchConsoles } from "./src/initrd/console_hotplug.ts";
+export { ConsoleHotplug, type ConsoleHotplugOptions } from "./src/initrd/console_hotplug.ts";
+export {
+  Reactor,
+  type ReactorOptions,
+  Readiness,
+  type Timer,
+  type Watch,
+} from "./src/reactor/reactor.ts";
+export { SecretMemory, secretMemory } from "./src/secrets/secret_memory.ts";
+export { LogRateLimit, type LogRateLimitOptions } from "./src/log_rate_limit.ts";
 export { main } from "./src/cli/main.ts";
 export { VERSION } from "./src/version.ts";
 

@@ -38,10 +38,14 @@ export interface LoggerOptions {
 
 const encoder = new TextEncoder();
 
+/** No log line is longer than this (in UTF-16 units); callers cut quoted text far shorter. */
+export const MAX_LOG_LINE = 1000;
+
 /**
  * Creates a logger. Every message is flattened to one line: control
  * characters become spaces, so no log text (which may quote an ask file's
- * Message) can forge extra lines or reach a terminal as escape sequences.
+ * Message) can forge extra lines or reach a terminal as escape sequences;
+ * and no line exceeds {@linkcode MAX_LOG_LINE} characters.
  *
  * @example Usage
  * ```ts
@@ -64,8 +68,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     });
   const emit = (priority: PriorityName, message: string) => {
     if (priority === "debug" && !options.debug) return;
+    const bounded = message.length > MAX_LOG_LINE
+      ? `${message.slice(0, MAX_LOG_LINE - 20)}… (${message.length} chars)`
+      : message;
     // deno-lint-ignore no-control-regex
-    const flat = message.replace(/[\x00-\x1f\x7f\x80-\x9f\u2028\u2029]/g, " ");
+    const flat = bounded.replace(/[\x00-\x1f\x7f\x80-\x9f\u2028\u2029]/g, " ");
     write(journal ? `<${Priority[priority]}>${flat}\n` : `askpw: ${flat}\n`);
   };
   return {

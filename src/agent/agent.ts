@@ -1,29 +1,37 @@
 /**
  * The protocol loop: ask files → requests → frontends → reply.
  *
- * The agent watches the ask directories, keeps one entry per pending request
- * (keyed by device, inode and path), and runs one worker per frontend. Every
- * worker shows the oldest request it has not shown yet (round robin after a
- * skip, as systemd's agent re-prompts), so several consoles show the same
- * request at once; the first answer wins and withdraws it everywhere. A
- * request is withdrawn as soon as its file vanishes, its NotAfter= passes or
- * its asker exits (watched through a pidfd, immune to PID reuse).
+ * The agent learns of ask files from the directory watcher (one change at a
+ * time, a full read only after a lost event or a directory coming back),
+ * keeps one entry per pending request, and runs one worker per frontend.
+ * Every worker shows the request it has shown least recently (round robin
+ * after a skip, as systemd's agent re-prompts), so several consoles show the
+ * same request at once; the first answer wins and withdraws it everywhere.
+ * A request is withdrawn as soon as its file vanishes, its NotAfter= passes
+ * or its asker exits.
+ *
+ * Everything waits in the reactor: a request costs a pidfd (shared by all
+ * requests of one asker) and a timer-queue entry, never a thread or a timer
+ * of its own, so a thousand pending requests are as cheap as one.
  *
  * @module
  */
+import { linkStatus } from "../ffi/file.ts";
 import { monotonicMicros } from "../ffi/clock.ts";
-import { closeFd, linkStatus } from "../ffi/file.ts";
-import { PollEvents, waitForEvents } from "../ffi/poll.ts";
-import { openPidfd } from "../ffi/process.ts";
 import type { Logger } from "../log.ts";
+import { LogRateLimit } from "../log_rate_limit.ts";
+import { LOG_MESSAGE_CODE_POINTS, sanitizeMessage } from "../console/sanitize_message.ts";
 import { type AskDirectory, listAskFileNames } from "../protocol/ask_directory.ts";
 import { type AskRequest, readAskRequest } from "../protocol/ask_request.ts";
-import { AskDirectoryWatcher } from "../protocol/ask_watcher.ts";
-import { encodePasswordReply, sendReply } from "../protocol/reply.ts";
+import { type AskDirectoryChange, AskDirectoryWatcher } from "../protocol/ask_watcher.ts";
+import { deliverReply, type DeliveryOutcome, encodePasswordReply } from "../protocol/reply.ts";
 import { replySocketProblem } from "../protocol/reply_socket_policy.ts";
-import { requestStaleness } from "../protocol/request_liveness.ts";
+import { AbortScope } from "../reactor/abort_scope.ts";
+import type { Reactor, Timer } from "../reactor/reactor.ts";
+import { secretMemory } from "../secrets/secret_memory.ts";
+import { AskerTracker } from "./asker_tracker.ts";
 import { ChangeSignal } from "./change_signal.ts";
-import type { Frontend } from "./frontend.ts";
+import type { AskOutcome, Frontend } from "./frontend.ts";
 import type { PasswordCache } from "./password_cache.ts";
 
 /** Options for {@linkcode runAgent}. */
@@ -36,6 +44,8 @@ export interface AgentOptions {
   frontends: readonly Frontend[];
   /** Where events are logged. */
   log: Logger;
+  /** The event loop everything waits in. */
+  reactor: Reactor;
   /** Answers `AcceptCached=1` requests from passwords typed earlier; none when omitted. */
   cache?: PasswordCache;
   /** Aborting it withdraws every prompt and ends the agent. */
@@ -43,10 +53,10 @@ export interface AgentOptions {
   /** Called once the directories are watched (sd_notify READY=1 goes here). */
   onWatching?: () => void;
   /**
-   * Finds frontends that appear later (consoles plugged in): runs until
-   * `signal` aborts and calls `add` for each new one.
+   * Finds frontends that appear later (consoles plugged in): calls `add` for
+   * each new one until the returned handle is disposed.
    */
-  discoverFrontends?: (add: (frontend: Frontend) => void, signal: AbortSignal) => Promise<void>;
+  discoverFrontends?: (add: (frontend: Frontend) => void) => Disposable | undefined;
 }
 
 /** What a run of the agent did. */
@@ -57,16 +67,28 @@ export interface AgentResult {
   cancelled: boolean;
 }
 
+type RequestState =
+  /** Prompts may show it. */
+  | "asking"
+  /** Answered; the reply is on its way (perhaps waiting for room in the asker's queue). */
+  | "delivering"
+  /** Nothing more to do until its file goes. */
+  | "done";
+
 interface PendingRequest {
   request: AskRequest;
   attempt: number;
   sequence: number;
-  withdraw: AbortController;
-  done: boolean;
+  state: RequestState;
+  /** Aborted when the request leaves "asking": withdraws its prompts. */
+  prompts: AbortController;
+  /** Aborted when the request goes away: withdraws prompts and a waiting reply. */
+  alive: AbortController;
   lastShown: Map<Frontend, number>;
   finishedBy: Set<Frontend>;
   triedCache: boolean;
-  timer?: ReturnType<typeof setTimeout>;
+  deadline?: Timer;
+  stopTracking?: () => void;
 }
 
 /**
@@ -76,11 +98,14 @@ interface PendingRequest {
  * ```ts
  * import { runAgent } from "./agent.ts";
  * import { createLogger } from "../log.ts";
+ * import { Reactor } from "../reactor/reactor.ts";
+ * await using reactor = new Reactor();
  * const result = await runAgent({
  *   mode: "query",
  *   directories: [],
  *   frontends: [],
  *   log: createLogger(),
+ *   reactor,
  *   stop: new AbortController().signal,
  * });
  * ```
@@ -94,13 +119,24 @@ export function runAgent(options: AgentOptions): Promise<AgentResult> {
 class Agent {
   #options: AgentOptions;
   #log: Logger;
+  #limited: LogRateLimit;
+  #reactor: Reactor;
+  #trackers: AskerTracker;
+  /** Requests by ask-file path. */
   #pending = new Map<string, PendingRequest>();
+  /** Ask files refused, by path, with their identity: each is logged once. */
   #rejected = new Map<string, string>();
-  /** How many requests with each Id= we answered: a new one with the same Id is a retry. */
+  /** How many requests with each directory and Id= we answered: a new one is a retry. */
   #answeredIds = new Map<string, number>();
+  #frontends: Frontend[];
+  #goneReasons = new Map<Frontend, string>();
+  /** Directories removed and not back yet. */
+  #lost = new Set<string>();
+  #deliveries = new Set<Promise<void>>();
   #changes = new ChangeSignal();
   #finished = new AbortController();
   #signal: AbortSignal;
+  #acceptNew = true;
   #sequence = 0;
   #tick = 0;
   #answered = 0;
@@ -109,134 +145,181 @@ class Agent {
   constructor(options: AgentOptions) {
     this.#options = options;
     this.#log = options.log;
+    this.#reactor = options.reactor;
+    this.#limited = new LogRateLimit(options.log, { timers: options.reactor });
+    this.#trackers = new AskerTracker(options.reactor);
+    this.#frontends = [...options.frontends];
     this.#signal = AbortSignal.any([options.stop, this.#finished.signal]);
   }
 
   async run(): Promise<AgentResult> {
-    using watcher = new AskDirectoryWatcher(this.#options.directories);
+    using _limited = this.#limited;
+    using _trackers = this.#trackers;
+    using watcher = new AskDirectoryWatcher(
+      this.#options.directories,
+      this.#reactor,
+      (changes) => this.#onChanges(changes),
+    );
     this.#options.onWatching?.();
-    this.#rescan(true);
-    this.#checkFinished();
-    const workers = this.#options.frontends.map((frontend) => this.#work(frontend));
-    const discovery = this.#options.discoverFrontends?.((frontend) => {
-      this.#log.info(`New surface: ${frontend.name}`);
-      workers.push(this.#work(frontend));
-    }, this.#signal);
-    while (!this.#signal.aborted) {
-      if (!(await watcher.changed(this.#signal))) break;
-      this.#rescan(this.#options.mode === "watch");
-      this.#checkFinished();
-      this.#changes.notify();
+    for (const directory of this.#options.directories) {
+      if (watcher.isWatching(directory)) this.#rescan(directory);
+      else {
+        this.#lost.add(directory.path);
+        this.#log.warning(`${directory.path} does not exist yet; waiting for it`);
+      }
     }
-    await discovery;
+    // A query is one pass over what is pending now.
+    this.#acceptNew = this.#options.mode === "watch";
+    this.#checkFinished();
+    const workers = this.#frontends.map((frontend) => this.#work(frontend));
+    using _discovery = this.#options.discoverFrontends?.((frontend) => {
+      this.#log.info(`New surface: ${frontend.name}`);
+      this.#frontends.push(frontend);
+      workers.push(this.#work(frontend));
+    });
+    await aborted(this.#signal);
     await Promise.all(workers);
     for (const pending of this.#pending.values()) this.#release(pending);
+    await Promise.all(this.#deliveries);
     return { answered: this.#answered, cancelled: this.#cancelled };
   }
 
-  /** Reads the directories; new requests are only taken in watch mode after the first scan. */
-  #rescan(acceptNew: boolean): void {
-    const present = new Set<string>();
+  #onChanges(changes: AskDirectoryChange[]): void {
     const now = monotonicMicros();
-    for (const directory of this.#options.directories) {
-      for (const name of listAskFileNames(directory)) {
-        const path = `${directory.path}/${name}`;
-        const status = linkStatus(path);
-        if (!status) continue;
-        const key = `${status.dev}:${status.ino}:${path}`;
-        present.add(key);
-        if (this.#pending.has(key) || this.#rejected.has(key) || !acceptNew) continue;
-        this.#consider(directory, name, key, now);
+    for (const change of changes) {
+      const { directory } = change;
+      switch (change.kind) {
+        case "arrived":
+          this.#arrived(directory, change.name, now);
+          break;
+        case "departed":
+          this.#departed(`${directory.path}/${change.name}`);
+          break;
+        case "rescan":
+          if (this.#lost.delete(directory.path)) {
+            this.#log.notice(`${directory.path} is back; watching it again`);
+          }
+          this.#rescan(directory);
+          break;
+        case "lost":
+          this.#lost.add(directory.path);
+          this.#log.warning(`${directory.path} was removed; watching for it to come back`);
+          for (const pending of this.#pendingIn(directory)) this.#departed(pending.request.path);
+          for (const path of [...this.#rejected.keys()]) {
+            if (path.startsWith(`${directory.path}/`)) this.#rejected.delete(path);
+          }
+          break;
       }
     }
-    for (const [key, pending] of this.#pending) {
-      if (present.has(key)) continue;
-      this.#pending.delete(key);
-      if (!pending.done) this.#withdraw(pending, "its ask file vanished");
-      this.#release(pending);
-    }
-    for (const key of this.#rejected.keys()) if (!present.has(key)) this.#rejected.delete(key);
+    this.#checkFinished();
+    this.#changes.notify();
   }
 
-  #consider(directory: AskDirectory, name: string, key: string, now: bigint): void {
+  /** Reads a directory whole: takes new files, forgets those that went. */
+  #rescan(directory: AskDirectory): void {
+    const now = monotonicMicros();
+    const present = new Set<string>();
+    for (const name of listAskFileNames(directory)) {
+      present.add(`${directory.path}/${name}`);
+      this.#arrived(directory, name, now, false);
+    }
+    for (const path of [...this.#pending.keys(), ...this.#rejected.keys()]) {
+      if (path.startsWith(`${directory.path}/`) && !present.has(path)) this.#departed(path);
+    }
+  }
+
+  #arrived(directory: AskDirectory, name: string, now: bigint, rewritten = true): void {
     const path = `${directory.path}/${name}`;
+    const status = linkStatus(path);
+    if (!status) {
+      this.#departed(path);
+      return;
+    }
+    const key = `${status.dev}:${status.ino}`;
+    const pending = this.#pending.get(path);
+    if (pending) {
+      if (pending.request.key.startsWith(`${key}:`)) return;
+      // Replaced by another file of the same name: the old request is gone.
+      this.#departed(path);
+    }
+    const rejected = this.#rejected.get(path);
+    if (rejected === key && !rewritten) return;
+    this.#rejected.delete(path);
+    if (this.#acceptNew) this.#consider(directory, name, path, key, now);
+  }
+
+  #departed(path: string): void {
+    this.#rejected.delete(path);
+    const pending = this.#pending.get(path);
+    if (!pending) return;
+    this.#pending.delete(path);
+    this.#withdraw(pending, "its ask file vanished");
+  }
+
+  /** Reads a new ask file; `key` (device and inode) names it until it is replaced. */
+  #consider(directory: AskDirectory, name: string, path: string, key: string, now: bigint): void {
     const result = readAskRequest(directory, name);
     if (!result.ok) {
-      this.#rejected.set(key, result.reason);
-      this.#log.warning(`Ignoring ${path}: ${result.reason}`);
+      this.#reject(path, key, result.reason);
       return;
     }
     const request = result.request;
     const socketProblem = replySocketProblem(request);
     if (socketProblem) {
-      this.#rejected.set(key, socketProblem);
-      this.#log.warning(`Ignoring ${path}: ${socketProblem}`);
+      this.#reject(path, key, socketProblem);
       return;
     }
-    const stale = requestStaleness(request, now);
-    if (stale) {
-      this.#rejected.set(key, stale);
-      this.#log.debug(`Skipping ${path}: ${stale}`);
+    if (request.notAfter > 0n && now > request.notAfter) {
+      this.#skip(path, key, "its NotAfter= has passed");
       return;
     }
     const pending: PendingRequest = {
       request,
-      attempt: request.id ? (this.#answeredIds.get(request.id) ?? 0) + 1 : 1,
+      attempt: request.id ? (this.#answeredIds.get(idKey(request)) ?? 0) + 1 : 1,
       sequence: this.#sequence++,
-      withdraw: new AbortController(),
-      done: false,
+      state: "asking",
+      prompts: new AbortController(),
+      alive: new AbortController(),
       lastShown: new Map(),
       finishedBy: new Set(),
       triedCache: false,
     };
-    this.#pending.set(key, pending);
+    if (request.pid > 0) {
+      const tracking = this.#trackers.track(request.pid, () => {
+        this.#withdraw(pending, `its asker PID ${request.pid} exited`);
+        this.#checkFinished();
+        this.#changes.notify();
+      });
+      if (tracking.kind === "gone") {
+        this.#skip(path, key, `its asker PID ${request.pid} is gone`);
+        return;
+      }
+      if (tracking.kind === "tracking") pending.stopTracking = tracking.stop;
+      else this.#log.debug(`Cannot track PID ${request.pid}: ${tracking.reason}`);
+    }
+    if (request.notAfter > 0n) {
+      pending.deadline = this.#reactor.at(request.notAfter, () => {
+        this.#withdraw(pending, "its NotAfter= passed");
+        this.#checkFinished();
+        this.#changes.notify();
+      });
+    }
+    this.#pending.set(path, pending);
     this.#log.info(
       `New request ${path}: ${describe(request)}` +
         (pending.attempt > 1 ? `, attempt ${pending.attempt}` : ""),
     );
-    this.#armDeadline(pending, now);
-    this.#watchAsker(pending).catch((error) =>
-      this.#log.warning(`Cannot watch the asker of ${path}: ${(error as Error).message}`)
-    );
     this.#answerFromCache(pending);
   }
 
-  #armDeadline(pending: PendingRequest, now: bigint): void {
-    if (pending.request.notAfter === 0n) return;
-    const ms = Number((pending.request.notAfter - now) / 1000n) + 1;
-    // Beyond setTimeout's range (24 days) is as good as never.
-    if (ms > 0x7fffffff) return;
-    pending.timer = setTimeout(() => {
-      this.#withdraw(pending, "its NotAfter= passed");
-      this.#checkFinished();
-    }, Math.max(ms, 0));
+  #reject(path: string, key: string, reason: string): void {
+    this.#rejected.set(path, key);
+    this.#limited.log("warning", "ignored ask file", `Ignoring ${path}: ${reason}`);
   }
 
-  /** Withdraws the request the moment its asker exits: a pidfd polls readable then. */
-  async #watchAsker(pending: PendingRequest): Promise<void> {
-    const pid = pending.request.pid;
-    if (pid <= 0) return;
-    let pidfd: number | undefined;
-    try {
-      pidfd = openPidfd(pid);
-    } catch (error) {
-      this.#log.debug(`Cannot track PID ${pid}: ${String(error)}`);
-      return;
-    }
-    if (pidfd === undefined) {
-      this.#withdraw(pending, `its asker PID ${pid} is gone`);
-      return;
-    }
-    try {
-      const [events] = await waitForEvents([{ fd: pidfd }], -1, pending.withdraw.signal);
-      if ((events & PollEvents.POLLIN) !== 0) {
-        this.#withdraw(pending, `its asker PID ${pid} exited`);
-        this.#checkFinished();
-        this.#changes.notify();
-      }
-    } finally {
-      closeFd(pidfd);
-    }
+  #skip(path: string, key: string, reason: string): void {
+    this.#rejected.set(path, key);
+    this.#limited.log("debug", "skipped ask file", `Skipping ${path}: ${reason}`);
   }
 
   async #work(frontend: Frontend): Promise<void> {
@@ -249,25 +332,23 @@ class Agent {
           this.#checkFinished();
           return;
         }
-        await frontend.availabilityChanged?.(this.#signal);
+        using scope = new AbortScope(this.#signal);
+        await frontend.availabilityChanged?.(scope.signal);
         continue;
       }
       const pending = this.#pick(frontend);
       if (!pending) {
+        using scope = new AbortScope(this.#signal);
         await Promise.race([
-          this.#changes.wait(this.#signal),
-          frontend.availabilityChanged?.(this.#signal) ?? new Promise(() => {}),
+          this.#changes.wait(scope.signal),
+          frontend.availabilityChanged?.(scope.signal) ?? aborted(scope.signal),
         ]);
         continue;
       }
       pending.lastShown.set(frontend, ++this.#tick);
-      const signal = AbortSignal.any([pending.withdraw.signal, this.#signal]);
       this.#log.debug(`Asking on ${frontend.name}: ${pending.request.path}`);
-      const context = { attempt: pending.attempt };
-      const outcome = await frontend.ask(pending.request, signal, context).catch((error) => ({
-        kind: "gone" as const,
-        reason: error instanceof Error ? error.message : String(error),
-      }));
+      const outcome = await this.#ask(frontend, pending);
+      if (outcome.kind !== "gone") this.#goneReasons.delete(frontend);
       switch (outcome.kind) {
         case "answer":
           this.#answer(pending, outcome.passwords, frontend.name, true);
@@ -284,14 +365,20 @@ class Agent {
           }
           break;
         case "gone":
-          this.#log.warning(`${frontend.name}: ${outcome.reason}`);
           if (this.#options.mode === "query") {
+            this.#log.warning(`${frontend.name}: ${outcome.reason}`);
             for (const other of this.#pending.values()) other.finishedBy.add(frontend);
             this.#checkFinished();
             return;
           }
-          // The device may come back (a serial line reconnected); don't spin.
-          await this.#changes.wait(this.#signal, 1000);
+          // The frontend says it is unavailable until something changes (a
+          // hot-plug event, plymouthd coming back): no retry on a timer.
+          if (this.#goneReasons.get(frontend) === outcome.reason) {
+            this.#log.debug(`${frontend.name}: ${outcome.reason}`);
+          } else {
+            this.#log.warning(`${frontend.name}: ${outcome.reason}`);
+            this.#goneReasons.set(frontend, outcome.reason);
+          }
           break;
         case "withdrawn":
           break;
@@ -300,12 +387,26 @@ class Agent {
     }
   }
 
+  async #ask(frontend: Frontend, pending: PendingRequest): Promise<AskOutcome> {
+    using scope = new AbortScope(this.#signal);
+    const onWithdraw = () => scope[Symbol.dispose]();
+    pending.prompts.signal.addEventListener("abort", onWithdraw, { once: true });
+    if (pending.prompts.signal.aborted) onWithdraw();
+    try {
+      return await frontend.ask(pending.request, scope.signal, { attempt: pending.attempt });
+    } catch (error) {
+      return { kind: "gone", reason: error instanceof Error ? error.message : String(error) };
+    } finally {
+      pending.prompts.signal.removeEventListener("abort", onWithdraw);
+    }
+  }
+
   /** The request this frontend has shown least recently, oldest first. */
   #pick(frontend: Frontend): PendingRequest | undefined {
     let best: PendingRequest | undefined;
     let bestShown = Infinity;
     for (const pending of this.#pending.values()) {
-      if (pending.done || pending.finishedBy.has(frontend)) continue;
+      if (pending.state !== "asking" || pending.finishedBy.has(frontend)) continue;
       const shown = pending.lastShown.get(frontend) ?? -1;
       if (
         best === undefined || shown < bestShown ||
@@ -319,85 +420,149 @@ class Agent {
   }
 
   #answer(pending: PendingRequest, passwords: Uint8Array[], source: string, typed: boolean): void {
+    const memory = secretMemory();
+    let payload: Uint8Array<ArrayBuffer> | undefined;
     try {
-      if (pending.done) {
+      if (pending.state !== "asking") {
         this.#log.debug(`Dropping a late answer for ${pending.request.path} from ${source}`);
         return;
       }
-      pending.done = true;
-      let payload: Uint8Array<ArrayBuffer>;
+      pending.state = "delivering";
+      pending.prompts.abort();
       try {
         payload = encodePasswordReply(passwords);
       } catch (error) {
         this.#log.error(`Cannot answer ${pending.request.path}: ${(error as Error).message}`);
+        this.#release(pending);
         return;
       }
-      const result = sendReply(pending.request.socket, payload);
-      if (result.sent) {
-        this.#answered++;
-        const id = pending.request.id;
-        if (id) this.#answeredIds.set(id, (this.#answeredIds.get(id) ?? 0) + 1);
-        this.#log.info(`Answered ${pending.request.path} from ${source}`);
-        if (typed && this.#options.cache && passwords.length === 1) {
-          this.#options.cache.remember(passwords[0]);
-        }
-      } else if (result.askerGone) {
-        this.#log.notice(
-          `Asker of ${pending.request.path} has gone before the answer from ${source} (${result.reason})`,
-        );
-      } else {
-        this.#log.error(`Failed to answer ${pending.request.path}: ${result.reason}`);
+      if (typed && this.#options.cache && passwords.length === 1) {
+        this.#options.cache.remember(pending.request.ownerUid, passwords[0]);
       }
     } finally {
-      for (const password of passwords) password.fill(0);
-      this.#release(pending);
+      for (const password of passwords) memory.release(password);
       this.#changes.notify();
     }
+    this.#deliver(pending, payload, source);
     if (typed) { for (const other of this.#pending.values()) this.#answerFromCache(other); }
+  }
+
+  #deliver(pending: PendingRequest, payload: Uint8Array<ArrayBuffer>, source: string): void {
+    const { path, socket } = pending.request;
+    const delivery = deliverReply(
+      socket,
+      payload,
+      this.#reactor,
+      pending.alive.signal,
+      () => this.#log.notice(`The asker of ${path} has a full queue; the answer waits for room`),
+    ).then((outcome) => this.#delivered(pending, outcome, source));
+    this.#deliveries.add(delivery);
+    delivery.finally(() => {
+      this.#deliveries.delete(delivery);
+      this.#checkFinished();
+    });
+  }
+
+  #delivered(pending: PendingRequest, outcome: DeliveryOutcome, source: string): void {
+    const { path } = pending.request;
+    switch (outcome.kind) {
+      case "sent": {
+        this.#answered++;
+        if (pending.request.id) {
+          const id = idKey(pending.request);
+          this.#answeredIds.set(id, (this.#answeredIds.get(id) ?? 0) + 1);
+        }
+        this.#log.info(
+          `Answered ${path} from ${source}${outcome.waited ? " once its queue had room" : ""}`,
+        );
+        break;
+      }
+      case "gone":
+        this.#log.notice(
+          `Asker of ${path} has gone before the answer from ${source} (${outcome.reason})`,
+        );
+        break;
+      case "cancelled":
+        this.#log.info(`Dropped the waiting answer for ${path}: the request went away`);
+        break;
+      case "failed":
+        this.#log.error(`Failed to answer ${path}: ${outcome.reason}`);
+        break;
+    }
+    this.#release(pending);
   }
 
   #answerFromCache(pending: PendingRequest): void {
     const cache = this.#options.cache;
-    if (!cache || pending.done || pending.triedCache || !pending.request.acceptCached) return;
+    if (!cache || pending.state !== "asking" || pending.triedCache) return;
+    if (!pending.request.acceptCached) return;
     // A retry of an Id we answered means what we sent was wrong: ask the person.
     if (pending.attempt > 1) return;
-    const passwords = cache.passwords();
+    const passwords = cache.passwords(pending.request.ownerUid);
     if (passwords.length === 0) return;
     pending.triedCache = true;
     this.#answer(pending, passwords, "the password cache (AcceptCached=1)", false);
   }
 
   #withdraw(pending: PendingRequest, reason: string): void {
-    if (pending.done) return;
-    pending.done = true;
-    this.#log.info(`Withdrawing ${pending.request.path}: ${reason}`);
+    if (pending.state === "asking") {
+      this.#log.info(`Withdrawing ${pending.request.path}: ${reason}`);
+    } else if (pending.state === "delivering") {
+      this.#log.info(`Withdrawing the answer waiting for ${pending.request.path}: ${reason}`);
+    }
     this.#release(pending);
     this.#changes.notify();
   }
 
+  /** Ends prompts and a waiting reply, and frees the request's pidfd share and timer. */
   #release(pending: PendingRequest): void {
-    clearTimeout(pending.timer);
-    pending.timer = undefined;
-    pending.withdraw.abort();
+    pending.state = "done";
+    pending.prompts.abort();
+    pending.alive.abort();
+    pending.deadline?.cancel();
+    pending.deadline = undefined;
+    pending.stopTracking?.();
+    pending.stopTracking = undefined;
+  }
+
+  #pendingIn(directory: AskDirectory): PendingRequest[] {
+    return [...this.#pending.values()].filter((pending) =>
+      pending.request.directory.path === directory.path
+    );
   }
 
   /** A query is complete when every request is done or every frontend is finished with it. */
   #checkFinished(): void {
     if (this.#options.mode !== "query" || this.#finished.signal.aborted) return;
-    const frontends = this.#options.frontends.length;
+    if (this.#deliveries.size > 0) return;
+    const frontends = this.#frontends.length;
     for (const pending of this.#pending.values()) {
-      if (!pending.done && pending.finishedBy.size < frontends) return;
+      if (pending.state !== "done" && pending.finishedBy.size < frontends) return;
     }
     this.#finished.abort();
   }
 }
 
+/** Retries are counted per directory and Id=. */
+function idKey(request: AskRequest): string {
+  return `${request.directory.path}\0${request.id}`;
+}
+
+/** The request for a log line: the Message quoted, cut and neutralised. */
 function describe(request: AskRequest): string {
-  const parts = [JSON.stringify(request.message ?? "")];
-  if (request.id) parts.push(`Id=${JSON.stringify(request.id)}`);
+  const message = sanitizeMessage(request.message ?? "", LOG_MESSAGE_CODE_POINTS);
+  const parts = [`"${message}"`];
+  if (request.id) parts.push(`Id="${sanitizeMessage(request.id, LOG_MESSAGE_CODE_POINTS)}"`);
   if (request.pid > 0) parts.push(`PID ${request.pid}`);
   if (request.echo) parts.push("Echo=1");
   if (request.silent) parts.push("Silent=1");
   if (request.acceptCached) parts.push("AcceptCached=1");
   return parts.join(", ");
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
 }

@@ -6,7 +6,7 @@
 
 /** Lets any number of waiters sleep until the next {@linkcode ChangeSignal.notify}. */
 export class ChangeSignal {
-  #waiters: (() => void)[] = [];
+  #waiters = new Set<() => void>();
 
   /**
    * Wakes everybody waiting.
@@ -19,35 +19,35 @@ export class ChangeSignal {
    * ```
    */
   notify(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
     for (const wake of waiters) wake();
   }
 
   /**
-   * Waits for the next notify, `timeoutMs`, or `signal`.
+   * Waits for the next notify, or for `signal` (an aborted wait leaves
+   * nothing behind, so racing waits cost no memory).
    *
    * @example Usage
    * ```ts
    * import { ChangeSignal } from "./change_signal.ts";
    * const changes = new ChangeSignal();
-   * await changes.wait(new AbortController().signal, 1);
+   * const waiting = changes.wait(new AbortController().signal);
+   * changes.notify();
+   * await waiting;
    * ```
    * @param signal Ends the wait early.
-   * @param timeoutMs Longest wait; omitted means no limit.
    */
-  wait(signal: AbortSignal, timeoutMs?: number): Promise<void> {
+  wait(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
       const done = () => {
-        clearTimeout(timer);
         signal.removeEventListener("abort", done);
+        this.#waiters.delete(done);
         resolve();
       };
-      if (timeoutMs !== undefined) timer = setTimeout(done, timeoutMs);
       signal.addEventListener("abort", done, { once: true });
-      this.#waiters.push(done);
+      this.#waiters.add(done);
     });
   }
 }

@@ -1,22 +1,48 @@
 /**
  * Passwords typed during this run, for requests that say `AcceptCached=1`
  * (cryptsetup does on its first try), so one passphrase typed once unlocks
- * every volume that shares it. Like the kernel keyring systemd pushes to,
- * entries expire (150 s by default); all are wiped on dispose.
+ * every volume that shares it. Entries belong to the owner of the ask
+ * directory they were typed for: a password typed for root's requests never
+ * answers a user's request, and vice versa. Like the kernel keyring systemd
+ * pushes to, entries expire (150 s by default) and are wiped at that moment,
+ * not when next looked at. They live in locked secret memory.
  *
  * @module
  */
+import type { Timer } from "../reactor/reactor.ts";
+import { secretMemory } from "../secrets/secret_memory.ts";
 
 interface Entry {
   secret: Uint8Array;
   expires: number;
 }
 
-/** In-memory cache of typed passwords, newest first. */
+/** Schedules the wipe of expired entries (the reactor does). */
+export interface CacheTimers {
+  /** Runs `callback` after `ms`. */
+  after(ms: number, callback: () => void): Timer;
+}
+
+/** Options for a {@linkcode PasswordCache}. */
+export interface PasswordCacheOptions {
+  /** How long an entry may be used, in ms (default 150 000). */
+  lifetimeMs?: number;
+  /** Wipes entries when they expire; without it they are wiped when next looked at. */
+  timers?: CacheTimers;
+  /** Clock in ms (tests). */
+  now?: () => number;
+  /** Entries kept per owner, newest first (default 16). */
+  maxEntries?: number;
+}
+
+/** In-memory cache of typed passwords, per owner, newest first. */
 export class PasswordCache implements Disposable {
-  #entries: Entry[] = [];
+  #byOwner = new Map<number, Entry[]>();
   #lifetimeMs: number;
   #now: () => number;
+  #timers: CacheTimers | undefined;
+  #timer: Timer | undefined;
+  #maxEntries: number;
 
   /**
    * Creates an empty cache.
@@ -24,65 +50,105 @@ export class PasswordCache implements Disposable {
    * @example Usage
    * ```ts
    * import { PasswordCache } from "./password_cache.ts";
-   * using cache = new PasswordCache(150_000);
+   * using cache = new PasswordCache({ lifetimeMs: 150_000 });
    * ```
-   * @param lifetimeMs How long an entry may be used.
-   * @param now Clock in ms (for tests).
+   * @param options See {@linkcode PasswordCacheOptions}.
    */
-  constructor(lifetimeMs = 150_000, now: () => number = () => performance.now()) {
-    this.#lifetimeMs = lifetimeMs;
-    this.#now = now;
+  constructor(options: PasswordCacheOptions = {}) {
+    this.#lifetimeMs = options.lifetimeMs ?? 150_000;
+    this.#now = options.now ?? (() => performance.now());
+    this.#timers = options.timers;
+    this.#maxEntries = options.maxEntries ?? 16;
+  }
+
+  /** Entries held, all owners together. */
+  get size(): number {
+    let size = 0;
+    for (const entries of this.#byOwner.values()) size += entries.length;
+    return size;
   }
 
   /**
-   * Stores a copy of `secret` (a duplicate moves to the front).
+   * Stores a copy of `secret` for `owner` (a duplicate moves to the front).
    *
    * @example Usage
    * ```ts
    * import { PasswordCache } from "./password_cache.ts";
    * using cache = new PasswordCache();
-   * cache.remember(new Uint8Array([0x61]));
+   * cache.remember(0, new Uint8Array([0x61]));
    * ```
+   * @param owner The uid owning the ask directory the password was typed for.
    * @param secret The password bytes; the caller keeps and wipes its own buffer.
    */
-  remember(secret: Uint8Array): void {
+  remember(owner: number, secret: Uint8Array): void {
     this.#expire();
-    const existing = this.#entries.findIndex((entry) => equalBytes(entry.secret, secret));
-    if (existing >= 0) {
-      const [entry] = this.#entries.splice(existing, 1);
-      entry.secret.fill(0);
-    }
-    this.#entries.unshift({ secret: secret.slice(), expires: this.#now() + this.#lifetimeMs });
+    const entries = this.#byOwner.get(owner) ?? [];
+    const existing = entries.findIndex((entry) => equalBytes(entry.secret, secret));
+    if (existing >= 0) secretMemory().release(entries.splice(existing, 1)[0].secret);
+    entries.unshift({
+      secret: secretMemory().copy(secret),
+      expires: this.#now() + this.#lifetimeMs,
+    });
+    while (entries.length > this.#maxEntries) secretMemory().release(entries.pop()!.secret);
+    this.#byOwner.set(owner, entries);
+    this.#schedule();
   }
 
   /**
-   * Copies of the live entries, newest first; the caller wipes them.
+   * Copies of `owner`'s live entries, newest first, in secret memory; the
+   * caller releases them.
    *
    * @example Usage
    * ```ts
    * import { PasswordCache } from "./password_cache.ts";
    * using cache = new PasswordCache();
-   * cache.passwords().length; // 0
+   * cache.passwords(0).length; // 0
    * ```
+   * @param owner The uid owning the asking request's directory.
    * @returns The passwords.
    */
-  passwords(): Uint8Array[] {
+  passwords(owner: number): Uint8Array[] {
     this.#expire();
-    return this.#entries.map((entry) => entry.secret.slice());
+    return (this.#byOwner.get(owner) ?? []).map((entry) => secretMemory().copy(entry.secret));
   }
 
   /** Wipes every entry. */
   [Symbol.dispose](): void {
-    for (const entry of this.#entries) entry.secret.fill(0);
-    this.#entries = [];
+    for (const entries of this.#byOwner.values()) {
+      for (const entry of entries) secretMemory().release(entry.secret);
+    }
+    this.#byOwner.clear();
+    this.#timer?.cancel();
+    this.#timer = undefined;
   }
 
   #expire(): void {
     const now = this.#now();
-    this.#entries = this.#entries.filter((entry) => {
-      if (entry.expires > now) return true;
-      entry.secret.fill(0);
-      return false;
+    for (const [owner, entries] of this.#byOwner) {
+      const live = entries.filter((entry) => {
+        if (entry.expires > now) return true;
+        secretMemory().release(entry.secret);
+        return false;
+      });
+      if (live.length > 0) this.#byOwner.set(owner, live);
+      else this.#byOwner.delete(owner);
+    }
+  }
+
+  /** One timer for the earliest expiry, whatever the number of entries. */
+  #schedule(): void {
+    if (!this.#timers) return;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    let earliest = Infinity;
+    for (const entries of this.#byOwner.values()) {
+      for (const entry of entries) earliest = Math.min(earliest, entry.expires);
+    }
+    if (earliest === Infinity) return;
+    this.#timer = this.#timers.after(Math.max(0, earliest - this.#now()), () => {
+      this.#timer = undefined;
+      this.#expire();
+      this.#schedule();
     });
   }
 }

@@ -7,15 +7,19 @@ import { type AgentOptions, runAgent } from "../agent/agent.ts";
 import type { Frontend } from "../agent/frontend.ts";
 import { PasswordCache } from "../agent/password_cache.ts";
 import { activeConsoleDevices } from "../initrd/console_devices.ts";
-import { watchConsoles } from "../initrd/console_hotplug.ts";
+import { ConsoleHotplug } from "../initrd/console_hotplug.ts";
 import { PlymouthFrontend } from "../plymouth/plymouth_frontend.ts";
 import { PlymouthMonitor } from "../plymouth/plymouth_monitor.ts";
 import { ConsoleFrontend } from "../console/console_frontend.ts";
 import { restoreAllTerminals } from "../console/terminal.ts";
+import { ChangeSignal } from "../agent/change_signal.ts";
+import { forbidCoreDumps } from "../ffi/memory.ts";
 import { notifyServiceManager } from "../ffi/notify.ts";
 import { pathExists } from "../ffi/file.ts";
 import type { Logger } from "../log.ts";
 import { askDirectories } from "../protocol/ask_directory.ts";
+import { Reactor } from "../reactor/reactor.ts";
+import { secretMemory } from "../secrets/secret_memory.ts";
 import type { CommandLine } from "./parse_command_line.ts";
 
 /** How long an orderly shutdown may take after SIGTERM before we force it. */
@@ -36,6 +40,7 @@ const SHUTDOWN_GRACE_MS = 800;
  * @returns The exit status: 0, or 130 when a query was aborted with Ctrl-C.
  */
 export async function agentCommand(commandLine: CommandLine, log: Logger): Promise<number> {
+  protectSecrets(log);
   const agentMode = commandLine.command === "watch" ? "watch" : "query";
   const stop = new AbortController();
   let forcedExit: ReturnType<typeof setTimeout> | undefined;
@@ -53,8 +58,14 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
     .map((name) => [name, onSignal(name)]);
   for (const [name, handler] of signals) Deno.addSignalListener(name, handler);
 
-  using cache = new PasswordCache();
-  // Background helpers (plymouthd monitor, console hot-plug) stop with the agent.
+  await using reactor = new Reactor({
+    onError: (error) => log.error(`Internal error: ${(error as Error)?.stack ?? error}`),
+  });
+  using cache = new PasswordCache({
+    lifetimeMs: commandLine.cacheSeconds * 1000,
+    timers: reactor,
+  });
+  // Background helpers (the plymouthd monitor) stop with the agent.
   const finished = new AbortController();
   const background = AbortSignal.any([stop.signal, finished.signal]);
   const helpers: Promise<void>[] = [];
@@ -66,35 +77,49 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
     const frontends: Frontend[] = [];
     let monitor: PlymouthMonitor | undefined;
     if (mode === "plymouth" || mode === "auto") {
-      monitor = new PlymouthMonitor(log);
+      monitor = new PlymouthMonitor(log, reactor);
       await monitor.refresh(background);
       helpers.push(
         monitor.run(background).catch((error) =>
           log.error(`The plymouthd monitor stopped: ${(error as Error).message}`)
         ),
       );
-      frontends.push(new PlymouthFrontend({ monitor, log }));
+      frontends.push(new PlymouthFrontend({ monitor, log, reactor }));
     }
+    // Watching, a console that went away is tried again on tty hot-plug events.
+    const ttyEvents = agentMode === "watch" && mode !== "terminal" ? new ChangeSignal() : undefined;
     const consoleFrontend = (device: string) =>
       new ConsoleFrontend({
         device,
         colors,
         log,
+        reactor,
         muteKernelMessages: muteKernel,
         plymouth: monitor,
+        hotplug: ttyEvents,
       });
     let discoverFrontends: AgentOptions["discoverFrontends"];
+    let consoles: () => string[] = () => [];
+    const initial: string[] = [];
     if (mode === "terminal") frontends.push(consoleFrontend("/dev/tty"));
-    else if (mode === "device") frontends.push(consoleFrontend(commandLine.console as string));
-    else if (mode === "console" || mode === "auto") {
-      const list = () => commandLine.consoles ?? activeConsoleDevices();
-      const initial = list().filter((device) => pathExists(device));
+    else if (mode === "device") {
+      initial.push(commandLine.console as string);
+      frontends.push(consoleFrontend(commandLine.console as string));
+    } else if (mode === "console" || mode === "auto") {
+      consoles = () => commandLine.consoles ?? activeConsoleDevices();
+      initial.push(...consoles().filter((device) => pathExists(device)));
       frontends.push(...initial.map(consoleFrontend));
-      // A query is one pass over what is there; watching also takes consoles plugged in later.
-      if (agentMode === "watch") {
-        discoverFrontends = (add, signal) =>
-          watchConsoles(list, initial, (device) => add(consoleFrontend(device)), log, signal);
-      }
+    }
+    if (ttyEvents) {
+      discoverFrontends = (add) =>
+        new ConsoleHotplug({
+          list: consoles,
+          known: initial,
+          add: (device) => add(consoleFrontend(device)),
+          ttyEvents,
+          log,
+          reactor,
+        });
     }
     const directories = await askDirectories(Deno.env.get("XDG_RUNTIME_DIR"));
     const result = await runAgent({
@@ -103,7 +128,8 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
       frontends,
       discoverFrontends,
       log,
-      cache: commandLine.cache ? cache : undefined,
+      reactor,
+      cache: commandLine.cache && commandLine.cacheSeconds > 0 ? cache : undefined,
       stop: stop.signal,
       onWatching: () => {
         log.debug(`Watching ${directories.map((directory) => directory.path).join(", ")}`);
@@ -119,6 +145,20 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
     restoreAllTerminals();
     for (const [name, handler] of signals) Deno.removeSignalListener(name, handler);
   }
+}
+
+/**
+ * Before any password is seen: not dumpable (no core dump, /proc/PID/mem and
+ * ptrace closed to other processes of our user), and secret pages locked.
+ */
+function protectSecrets(log: Logger): void {
+  try {
+    forbidCoreDumps();
+  } catch (error) {
+    log.warning(`Cannot make askpw undumpable: ${(error as Error).message}`);
+  }
+  secretMemory().onUnlocked = (reason) =>
+    log.warning(`Passwords may be swapped out: their memory cannot be locked (${reason})`);
 }
 
 /** Where askpw asks: see the command line's modes. */

@@ -23,6 +23,8 @@ export interface CommandLine {
   debug: boolean;
   /** `--no-cache`: never answer AcceptCached=1 requests from typed passwords. */
   cache: boolean;
+  /** `--cache-time=SECONDS`: how long a typed password answers AcceptCached=1 requests. */
+  cacheSeconds: number;
 }
 
 /** A command-line mistake; reported as one line with exit status 2. */
@@ -58,6 +60,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     json: false,
     debug: false,
     cache: true,
+    cacheSeconds: 150,
     plymouth: false,
   };
   let command: string | undefined;
@@ -75,6 +78,13 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
         throw new UsageError("--console= needs a device, e.g. --console=/dev/ttyS0");
       }
       result.console = device;
+    } else if (arg.startsWith("--cache-time=")) {
+      const text = arg.slice("--cache-time=".length);
+      const seconds = Number(text);
+      if (!/^\d+(\.\d+)?$/.test(text) || !(seconds <= 86400)) {
+        throw new UsageError("--cache-time= needs seconds from 0 to 86400, e.g. --cache-time=150");
+      }
+      result.cacheSeconds = seconds;
     } else if (arg.startsWith("--consoles=")) {
       const devices = arg.slice("--consoles=".length).split(",").filter((device) => device !== "");
       if (devices.length === 0) throw new UsageError("--consoles= needs at least one device");
@@ -126,6 +136,9 @@ Options:
   --consoles=DEV,DEV  Use these consoles instead of /sys/class/tty/console/active
   --json              With list: print JSON
   --no-cache          Never answer AcceptCached=1 requests with passwords typed earlier
+  --cache-time=SEC    Keep typed passwords for AcceptCached=1 requests SEC seconds
+                      (default 150, as systemd's keyring; 0 = --no-cache); they
+                      are wiped from memory when the time is up
   --debug             Log debug lines
   -h, --help          Show this help
   --version           Show the version

@@ -1,17 +1,20 @@
 /**
  * The text prompt on one terminal, with systemd's look and keys (see
- * line_editor.ts), the message neutralised, and the terminal restored on
- * every way out.
+ * line_editor.ts), the message neutralised, typing meant for an earlier
+ * prompt discarded, and the terminal restored on every way out. What is
+ * typed lives only in locked secret memory.
  *
  * @module
  */
-import { PollEvents, waitForEvents } from "../ffi/poll.ts";
 import type { AskContext, AskOutcome, Frontend } from "../agent/frontend.ts";
+import type { ChangeSignal } from "../agent/change_signal.ts";
 import { muteKernelMessages } from "../initrd/kernel_messages.ts";
 import type { PlymouthMonitor } from "../plymouth/plymouth_monitor.ts";
 import type { Logger } from "../log.ts";
 import type { AskRequest } from "../protocol/ask_request.ts";
 import { MAX_PASSWORD_SIZE } from "../protocol/reply.ts";
+import { type Reactor, Readiness } from "../reactor/reactor.ts";
+import { secretMemory } from "../secrets/secret_memory.ts";
 import { type EchoMode, LineEditor } from "./line_editor.ts";
 import { sanitizeMessage } from "./sanitize_message.ts";
 import { Terminal } from "./terminal.ts";
@@ -29,10 +32,18 @@ export interface ConsoleFrontendOptions {
   colors: boolean;
   /** Where events are logged. */
   log: Logger;
+  /** Waits for the terminal; the one event loop. */
+  reactor: Reactor;
   /** Mute kernel messages on the console while the prompt is shown (kernel consoles). */
   muteKernelMessages?: boolean;
   /** When given, the console stands aside while plymouthd draws on it. */
   plymouth?: PlymouthMonitor;
+  /**
+   * Fires on tty hot-plug events: a console that went away (hung up, could
+   * not be opened) is tried again on the next one, not on a timer. Without
+   * it, a console that went away stays away.
+   */
+  hotplug?: ChangeSignal;
 }
 
 /** Prompts on one terminal device. */
@@ -40,6 +51,7 @@ export class ConsoleFrontend implements Frontend {
   /** `console <device>`. */
   readonly name: string;
   #options: ConsoleFrontendOptions;
+  #gone = false;
 
   /**
    * Creates the frontend; the device is opened for each prompt only.
@@ -48,7 +60,14 @@ export class ConsoleFrontend implements Frontend {
    * ```ts
    * import { ConsoleFrontend } from "./console_frontend.ts";
    * import { createLogger } from "../log.ts";
-   * const frontend = new ConsoleFrontend({ device: "/dev/tty", colors: false, log: createLogger() });
+   * import { Reactor } from "../reactor/reactor.ts";
+   * await using reactor = new Reactor();
+   * const frontend = new ConsoleFrontend({
+   *   device: "/dev/tty",
+   *   colors: false,
+   *   log: createLogger(),
+   *   reactor,
+   * });
    * ```
    * @param options See {@linkcode ConsoleFrontendOptions}.
    */
@@ -58,21 +77,28 @@ export class ConsoleFrontend implements Frontend {
   }
 
   /**
-   * Whether the console may prompt: not while plymouthd draws on it.
+   * Whether the console may prompt: not after it went away (until a hot-plug
+   * event), and not while plymouthd draws on it.
    *
-   * @returns True unless plymouthd holds this device.
+   * @returns True when it may.
    */
   isAvailable(): boolean {
-    return !this.#options.plymouth?.drives(this.#options.device);
+    return !this.#gone && !this.#options.plymouth?.drives(this.#options.device);
   }
 
   /**
-   * Waits for plymouthd to come or go (never resolves without a monitor).
+   * Waits for plymouthd to come or go, or for a tty hot-plug event (after
+   * which a console that went away is tried again).
    *
    * @param signal Ends the wait.
    */
-  availabilityChanged(signal: AbortSignal): Promise<void> {
-    return this.#options.plymouth?.changed(signal) ?? new Promise(() => {});
+  async availabilityChanged(signal: AbortSignal): Promise<void> {
+    const { plymouth, hotplug } = this.#options;
+    const waits: Promise<unknown>[] = [];
+    if (plymouth) waits.push(plymouth.changed(signal));
+    if (hotplug) waits.push(hotplug.wait(signal).then(() => this.#gone = false));
+    if (waits.length === 0) waits.push(aborted(signal));
+    await Promise.race(waits);
   }
 
   /**
@@ -82,33 +108,52 @@ export class ConsoleFrontend implements Frontend {
    * ```ts
    * import { ConsoleFrontend } from "./console_frontend.ts";
    * import { createLogger } from "../log.ts";
+   * import { Reactor } from "../reactor/reactor.ts";
    * import type { AskRequest } from "../protocol/ask_request.ts";
    * declare const request: AskRequest;
-   * const frontend = new ConsoleFrontend({ device: "/dev/tty", colors: false, log: createLogger() });
+   * await using reactor = new Reactor();
+   * const frontend = new ConsoleFrontend({
+   *   device: "/dev/tty",
+   *   colors: false,
+   *   log: createLogger(),
+   *   reactor,
+   * });
    * const outcome = await frontend.ask(request, AbortSignal.timeout(30_000), { attempt: 1 });
    * ```
    * @param request The request.
    * @param signal Withdraws the prompt.
    * @param context What the agent knows beyond the ask file (the attempt).
-   * @returns How it ended.
+   * @returns How it ended; an answer's buffers are in secret memory.
    */
   async ask(
     request: AskRequest,
     signal: AbortSignal,
     context: AskContext = { attempt: 1 },
   ): Promise<AskOutcome> {
+    const outcome = await this.#ask(request, signal, context);
+    if (outcome.kind === "gone") this.#gone = true;
+    return outcome;
+  }
+
+  async #ask(request: AskRequest, signal: AbortSignal, context: AskContext): Promise<AskOutcome> {
     if (signal.aborted) return { kind: "withdrawn" };
-    const { device, colors, log } = this.#options;
+    const { device, colors, log, reactor } = this.#options;
     let terminal: Terminal;
     try {
-      terminal = new Terminal(device);
+      terminal = new Terminal(device, reactor);
     } catch (error) {
       return { kind: "gone", reason: `cannot open ${device}: ${(error as Error).message}` };
     }
     using _restore = terminal;
     using _mute = this.#options.muteKernelMessages ? muteKernelMessages() : undefined;
-    const editor = new LineEditor({ mode: echoMode(request), maxBytes: MAX_PASSWORD_SIZE });
-    const chunk = new Uint8Array(256);
+    const memory = secretMemory();
+    const storage = memory.allocate(MAX_PASSWORD_SIZE);
+    const chunk = memory.allocate(256);
+    const editor = new LineEditor({
+      mode: echoMode(request),
+      maxBytes: MAX_PASSWORD_SIZE,
+      storage,
+    });
     try {
       log.info(`Starting password query on ${device}`);
       if (context.attempt > 1) {
@@ -118,14 +163,14 @@ export class ConsoleFrontend implements Frontend {
       }
       terminal.write(promptBytes(request, editor, colors));
       for (;;) {
-        const [events] = await waitForEvents([{ fd: terminal.fd }], -1, signal);
+        const events = await reactor.ready(terminal.fd, Readiness.IN, signal);
         if (signal.aborted) {
           terminal.write(encoder.encode(`${colors ? RESET : ""}(withdrawn)\n`));
           return { kind: "withdrawn" };
         }
         const count = terminal.read(chunk);
         if (count === null) {
-          if ((events & (PollEvents.POLLHUP | PollEvents.POLLERR)) !== 0) {
+          if ((events & (Readiness.HUP | Readiness.ERR)) !== 0) {
             return { kind: "gone", reason: `${device} hung up` };
           }
           continue;
@@ -133,7 +178,9 @@ export class ConsoleFrontend implements Frontend {
         if (count === 0) return { kind: "gone", reason: `end of input on ${device}` };
         const { output, outcome } = editor.feed(chunk.subarray(0, count));
         if (output.length > 0) terminal.write(output as Uint8Array<ArrayBuffer>);
-        if (outcome === "submit") return { kind: "answer", passwords: [editor.value.slice()] };
+        // Echo=1 output holds the typed characters themselves.
+        output.fill(0);
+        if (outcome === "submit") return { kind: "answer", passwords: [memory.copy(editor.value)] };
         if (outcome === "skip") return { kind: "skip" };
         if (outcome === "cancel") return { kind: "cancel" };
       }
@@ -142,9 +189,17 @@ export class ConsoleFrontend implements Frontend {
       return { kind: "gone", reason: `${device}: ${(error as Error).message}` };
     } finally {
       editor.wipe();
-      chunk.fill(0);
+      memory.release(storage);
+      memory.release(chunk);
     }
   }
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
 }
 
 function echoMode(request: AskRequest): EchoMode {

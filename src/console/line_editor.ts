@@ -92,6 +92,12 @@ export interface LineEditorOptions {
    * @default {2047}
    */
   maxBytes?: number;
+  /**
+   * Where the secret is kept (at least `maxBytes` long, zero-filled), e.g. a
+   * slot of locked memory; a new array when omitted. {@linkcode LineEditor.wipe}
+   * zeroes it, the caller frees it.
+   */
+  storage?: Uint8Array;
 }
 
 const encoder = new TextEncoder();
@@ -183,7 +189,8 @@ export class LineEditor {
    *
    * @param options How to show typed characters and how many bytes to accept.
    * @throws {TypeError} If `options.mode` is not a known echo mode.
-   * @throws {RangeError} If `options.maxBytes` is not a positive safe integer.
+   * @throws {RangeError} If `options.maxBytes` is not a positive safe integer,
+   * or `options.storage` is shorter than it.
    *
    * @example Usage
    * ```ts
@@ -193,7 +200,7 @@ export class LineEditor {
    * ```
    */
   constructor(options: LineEditorOptions) {
-    const { mode, maxBytes = DEFAULT_MAX_BYTES } = options;
+    const { mode, maxBytes = DEFAULT_MAX_BYTES, storage } = options;
     if (mode !== "masked" && mode !== "echo" && mode !== "silent") {
       throw new TypeError(`Cannot create line editor: unknown echo mode "${mode}"`);
     }
@@ -204,7 +211,12 @@ export class LineEditor {
     }
     this.#mode = mode;
     this.#maxBytes = maxBytes;
-    this.#buffer = new Uint8Array(maxBytes);
+    if (storage && storage.length < maxBytes) {
+      throw new RangeError(
+        `Cannot create line editor: storage of ${storage.length} bytes is under maxBytes`,
+      );
+    }
+    this.#buffer = storage ? storage.subarray(0, maxBytes) : new Uint8Array(maxBytes);
     this.#units = new Uint8Array(maxBytes);
   }
 

@@ -18,6 +18,9 @@
 
 /** Longest result, in code points, the ellipsis included. */
 const MAX_CODE_POINTS = 512;
+
+/** How much of a Message a log line quotes (hostile ones can be 64 KiB). */
+export const LOG_MESSAGE_CODE_POINTS = 200;
 const ELLIPSIS = "\u2026";
 
 /**
@@ -36,6 +39,7 @@ const ELLIPSIS = "\u2026";
  * `\x2d` style escapes, which must stay readable.
  *
  * @param message The `Message` value from the ask file.
+ * @param limit Longest result in code points (default 512).
  * @returns The message with nothing a terminal would interpret, at most 512
  * code points long.
  *
@@ -49,7 +53,7 @@ const ELLIPSIS = "\u2026";
  * assert.equal(sanitizeMessage("Passwort für 🔐:"), "Passwort für 🔐:");
  * ```
  */
-export function sanitizeMessage(message: string): string {
+export function sanitizeMessage(message: string, limit: number = MAX_CODE_POINTS): string {
   const pieces: string[] = [];
   const sizes: number[] = [];
   let count = 0;
@@ -59,7 +63,7 @@ export function sanitizeMessage(message: string): string {
   for (const char of message) {
     const piece = neutralize(char);
     const size = piece === char ? 1 : piece.length;
-    if (count + size > MAX_CODE_POINTS) {
+    if (count + size > limit) {
       cut = true;
       break;
     }
@@ -69,7 +73,7 @@ export function sanitizeMessage(message: string): string {
   }
   if (cut) {
     // Whole pieces only, so an escape is never cut in half.
-    while (count > MAX_CODE_POINTS - 1) {
+    while (count > limit - 1) {
       pieces.pop();
       count -= sizes.pop()!;
     }

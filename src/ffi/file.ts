@@ -113,7 +113,34 @@ export function readFd(fd: number, buffer: Uint8Array<ArrayBuffer>): number | nu
 }
 
 /**
- * Writes all of `bytes`, waiting (poll) while a non-blocking descriptor is full.
+ * Writes what a non-blocking descriptor takes now.
+ *
+ * @example Usage
+ * ```ts
+ * import { closeFd, OpenFlags, openFile, writeSome } from "./file.ts";
+ * const fd = openFile("/dev/null", OpenFlags.O_WRONLY | OpenFlags.O_NONBLOCK);
+ * writeSome(fd, new Uint8Array([1, 2])); // 2
+ * closeFd(fd);
+ * ```
+ * @param fd The descriptor.
+ * @param bytes What to write.
+ * @returns The number of bytes written, or `null` when it takes none now (EAGAIN).
+ * @throws {SystemCallError} On any other error (e.g. EIO after a hang-up).
+ */
+export function writeSome(fd: number, bytes: Uint8Array<ArrayBuffer>): number | null {
+  for (;;) {
+    const n = Number(libc.symbols.write(fd, bytes, BigInt(bytes.length)));
+    if (n >= 0) return n;
+    const errno = lastErrno();
+    if (errno === Errno.EINTR) continue;
+    if (errno === Errno.EAGAIN) return null;
+    throw new SystemCallError("write", errno);
+  }
+}
+
+/**
+ * Writes all of `bytes`, waiting (poll) while a non-blocking descriptor is
+ * full. For tests and tools: askpw itself never waits outside its reactor.
  *
  * @example Usage
  * ```ts

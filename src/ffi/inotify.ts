@@ -18,9 +18,11 @@ export const InotifyMask = {
   IN_DELETE: 0x200,
   IN_DELETE_SELF: 0x400,
   IN_MOVE_SELF: 0x800,
+  IN_UNMOUNT: 0x2000,
   IN_Q_OVERFLOW: 0x4000,
   IN_IGNORED: 0x8000,
   IN_ONLYDIR: 0x01000000,
+  IN_MASK_ADD: 0x20000000,
 } as const;
 
 const IN_NONBLOCK = 0o4000;
@@ -77,6 +79,21 @@ export class Inotify implements Disposable {
       libc.symbols.inotify_add_watch(this.fd, cString(path), mask),
       path,
     );
+  }
+
+  /**
+   * Stops a watch; one already gone (its directory was removed) is no error.
+   *
+   * @example Usage
+   * ```ts
+   * import { Inotify, InotifyMask } from "./inotify.ts";
+   * using watch = new Inotify();
+   * watch.remove(watch.add("/tmp", InotifyMask.IN_MOVED_TO));
+   * ```
+   * @param wd The watch descriptor.
+   */
+  remove(wd: number): void {
+    libc.symbols.inotify_rm_watch(this.fd, wd);
   }
 
   /**

@@ -90,8 +90,8 @@ export const libcSymbols = {
   },
   poll_blocking: {
     name: "poll",
-    // The same poll(2), run on a worker thread so the JS event loop keeps
-    // running (signals, timers) while we wait for a terminal or inotify.
+    // The same poll(2) on a worker thread, for tests and tools that play
+    // askers and consoles; askpw itself only ever blocks in epoll_wait.
     nonblocking: true,
     parameters: [
       "buffer", // struct pollfd *fds
@@ -104,6 +104,45 @@ export const libcSymbols = {
     parameters: [
       "u32", // unsigned int initval
       "i32", // int flags
+    ],
+    result: "i32",
+  },
+  epoll_create1: { parameters: ["i32"], result: "i32" }, // int epoll_create1(int flags)
+  epoll_ctl: {
+    parameters: [
+      "i32", // int epfd
+      "i32", // int op
+      "i32", // int fd
+      "buffer", // struct epoll_event *event (12 bytes, packed on x86_64)
+    ],
+    result: "i32",
+  },
+  epoll_wait_blocking: {
+    name: "epoll_wait",
+    // The one call askpw blocks in: it runs on one worker thread so the JS
+    // event loop keeps running while every descriptor askpw holds is waited for.
+    nonblocking: true,
+    parameters: [
+      "i32", // int epfd
+      "buffer", // struct epoll_event *events
+      "i32", // int maxevents
+      "i32", // int timeout (ms, -1 = forever)
+    ],
+    result: "i32",
+  },
+  timerfd_create: {
+    parameters: [
+      "i32", // int clockid
+      "i32", // int flags
+    ],
+    result: "i32",
+  },
+  timerfd_settime: {
+    parameters: [
+      "i32", // int fd
+      "i32", // int flags
+      "buffer", // const struct itimerspec *new_value (32 bytes)
+      "pointer", // struct itimerspec *old_value (NULL)
     ],
     result: "i32",
   },
@@ -123,12 +162,57 @@ export const libcSymbols = {
     result: "i64",
   },
   getpid: { parameters: [], result: "i32" }, // pid_t getpid(void)
+  prctl: {
+    parameters: [
+      "i32", // int option
+      "u64", // unsigned long arg2
+      "u64", // unsigned long arg3
+      "u64", // unsigned long arg4
+      "u64", // unsigned long arg5
+    ],
+    result: "i32",
+  },
   getuid: { parameters: [], result: "u32" }, // uid_t getuid(void)
   klogctl: {
     parameters: [
       "i32", // int type
       "buffer", // char *bufp
       "i32", // int len
+    ],
+    result: "i32",
+  },
+
+  // Memory for secrets
+  mmap: {
+    parameters: [
+      "pointer", // void *addr (NULL)
+      "usize", // size_t length
+      "i32", // int prot
+      "i32", // int flags
+      "i32", // int fd
+      "i64", // off_t offset
+    ],
+    result: "pointer",
+  },
+  munmap: {
+    parameters: [
+      "pointer", // void *addr
+      "usize", // size_t length
+    ],
+    result: "i32",
+  },
+  mlock: {
+    parameters: [
+      "pointer", // const void *addr
+      "usize", // size_t len
+    ],
+    result: "i32",
+  },
+  madvise: {
+    parameters: [
+      "pointer", // void *addr
+      "usize", // size_t length
+      "i32", // int advice
     ],
     result: "i32",
   },
@@ -169,6 +253,15 @@ export const libcSymbols = {
     ],
     result: "isize",
   },
+  send: {
+    parameters: [
+      "i32", // int sockfd
+      "buffer", // const void *buf
+      "usize", // size_t len
+      "i32", // int flags
+    ],
+    result: "isize",
+  },
   recv: {
     parameters: [
       "i32", // int sockfd
@@ -201,6 +294,13 @@ export const libcSymbols = {
 
   // Inotify
   inotify_init1: { parameters: ["i32"], result: "i32" }, // int inotify_init1(int flags)
+  inotify_rm_watch: {
+    parameters: [
+      "i32", // int fd
+      "i32", // int wd
+    ],
+    result: "i32",
+  },
   inotify_add_watch: {
     parameters: [
       "i32", // int fd
@@ -223,6 +323,13 @@ export const libcSymbols = {
       "i32", // int fd
       "i32", // int optional_actions
       "buffer", // const struct termios *termios_p
+    ],
+    result: "i32",
+  },
+  tcflush: {
+    parameters: [
+      "i32", // int fd
+      "i32", // int queue_selector
     ],
     result: "i32",
   },

@@ -7,7 +7,6 @@
 import { closeFd } from "./file.ts";
 import { check, lastErrno, SystemCallError } from "./errno.ts";
 import { libc } from "./libc.ts";
-import { waitForEvents } from "./poll.ts";
 import { SocketConstants } from "./socket.ts";
 
 const AF_NETLINK = 16;
@@ -22,6 +21,7 @@ export type Uevent = Record<string, string>;
 /** A socket receiving the kernel's uevents. */
 export class UeventListener implements Disposable {
   #fd: number;
+  #buffer = new Uint8Array(8192);
 
   /**
    * Opens the socket and joins the kernel's uevent group.
@@ -54,31 +54,32 @@ export class UeventListener implements Disposable {
     }
   }
 
+  /** The socket, for the caller's event loop (readable when uevents wait). */
+  get fd(): number {
+    return this.#fd;
+  }
+
   /**
-   * Waits for the next batch of uevents.
+   * Reads every uevent queued now, without waiting.
    *
    * @example Usage
    * ```ts
    * import { UeventListener } from "./netlink.ts";
    * using listener = new UeventListener();
-   * const events = await listener.next(AbortSignal.timeout(10));
+   * const events = listener.drain(); // usually []
    * ```
-   * @param signal Ends the wait (then the result is empty).
    * @returns The events received.
    */
-  async next(signal: AbortSignal): Promise<Uevent[]> {
+  drain(): Uevent[] {
     const events: Uevent[] = [];
-    const buffer = new Uint8Array(8192);
-    while (events.length === 0 && !signal.aborted) {
-      await waitForEvents([{ fd: this.#fd }], -1, signal);
-      for (;;) {
-        const count = Number(libc.symbols.recv(this.#fd, buffer, BigInt(buffer.length), 0x40));
-        if (count <= 0) break;
-        const event = parseUevent(buffer.subarray(0, count));
-        if (event) events.push(event);
-      }
+    for (;;) {
+      const count = Number(
+        libc.symbols.recv(this.#fd, this.#buffer, BigInt(this.#buffer.length), 0x40),
+      );
+      if (count <= 0) return events;
+      const event = parseUevent(this.#buffer.subarray(0, count));
+      if (event) events.push(event);
     }
-    return events;
   }
 
   /** Closes the socket. */

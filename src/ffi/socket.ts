@@ -5,7 +5,7 @@
  * @module
  */
 import { closeFd } from "./file.ts";
-import { check, lastErrno, SystemCallError } from "./errno.ts";
+import { check, Errno, lastErrno, SystemCallError } from "./errno.ts";
 import { libc } from "./libc.ts";
 
 /** Socket constants (x86_64, asm-generic numbers). */
@@ -102,6 +102,64 @@ export function sendDatagram(path: string, payload: Uint8Array<ArrayBuffer>): vo
     if (sent < 0) throw new SystemCallError("sendto", lastErrno(), path);
   } finally {
     closeFd(fd);
+  }
+}
+
+/**
+ * Opens a non-blocking AF_UNIX datagram socket connected to `path`. Unlike
+ * an unconnected sendto(), a connected datagram socket polls writable only
+ * while the peer's receive queue has room, so a sender can wait for room.
+ *
+ * @example Usage
+ * ```ts
+ * import { connectDatagram } from "./socket.ts";
+ * try {
+ *   connectDatagram("/run/nonexistent.sock");
+ * } catch (error) {
+ *   console.log(String(error)); // connect /run/nonexistent.sock: ENOENT (...)
+ * }
+ * ```
+ * @param path The socket path (or `@abstract` name).
+ * @returns The connected socket.
+ * @throws {SystemCallError} When socket or connect fails (ENOENT, ECONNREFUSED, EACCES…).
+ */
+export function connectDatagram(path: string): number {
+  return unixSocket(SocketConstants.SOCK_DGRAM, true, (fd) => {
+    const { address, length } = unixAddress(path);
+    check("connect", libc.symbols.connect(fd, address, length), path);
+  });
+}
+
+/**
+ * Sends one datagram on a connected socket without blocking or raising SIGPIPE.
+ *
+ * @example Usage
+ * ```ts
+ * import { connectDatagram, sendOnSocket } from "./socket.ts";
+ * declare const path: string;
+ * const fd = connectDatagram(path);
+ * sendOnSocket(fd, new Uint8Array([0x2d])); // false while the peer's queue is full
+ * ```
+ * @param fd A connected datagram socket.
+ * @param payload The datagram.
+ * @returns Whether it was sent; false when the peer's queue is full (EAGAIN).
+ * @throws {SystemCallError} On other errors (ECONNREFUSED once the peer closed).
+ */
+export function sendOnSocket(fd: number, payload: Uint8Array<ArrayBuffer>): boolean {
+  for (;;) {
+    const sent = Number(
+      libc.symbols.send(
+        fd,
+        payload,
+        BigInt(payload.length),
+        SocketConstants.MSG_DONTWAIT | SocketConstants.MSG_NOSIGNAL,
+      ),
+    );
+    if (sent >= 0) return true;
+    const errno = lastErrno();
+    if (errno === Errno.EINTR) continue;
+    if (errno === Errno.EAGAIN) return false;
+    throw new SystemCallError("send", errno);
   }
 }
 

@@ -130,6 +130,28 @@ export function isTerminal(fd: number): boolean {
   return libc.symbols.isatty(fd) === 1;
 }
 
+const TCIFLUSH = 0;
+
+/**
+ * Discards what was typed but not yet read (tcflush TCIFLUSH), so keys meant
+ * for an earlier prompt never answer the next one.
+ *
+ * @example Usage
+ * ```ts
+ * import { discardTypedInput } from "./termios.ts";
+ * try {
+ *   discardTypedInput(0);
+ * } catch {
+ *   // not a terminal
+ * }
+ * ```
+ * @param fd A terminal descriptor.
+ * @throws {SystemCallError} When tcflush fails.
+ */
+export function discardTypedInput(fd: number): void {
+  check("tcflush", libc.symbols.tcflush(fd, TCIFLUSH));
+}
+
 const TIOCSTI = 0x5412;
 
 /**

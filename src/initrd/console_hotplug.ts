@@ -1,66 +1,93 @@
 /**
  * Consoles that appear after askpw started (a USB serial adapter, a
- * late-loading driver: systemd #5183) get prompts too: a tty uevent from the
- * kernel makes askpw look at its console list again.
+ * late-loading driver: systemd #5183) get prompts too, and a console that
+ * went away is tried again: a tty uevent from the kernel makes askpw look at
+ * its console list again. The uevent socket is one descriptor in the
+ * reactor; nothing polls on a timer.
  *
  * @module
  */
+import type { ChangeSignal } from "../agent/change_signal.ts";
 import { UeventListener } from "../ffi/netlink.ts";
 import { pathExists } from "../ffi/file.ts";
 import type { Logger } from "../log.ts";
+import { type Reactor, Readiness, type Watch } from "../reactor/reactor.ts";
 
-/**
- * Calls `add` for every console device that appears (or exists now) and is
- * not in `known`, until `signal` aborts.
- *
- * @example Usage
- * ```ts
- * import { watchConsoles } from "./console_hotplug.ts";
- * import { createLogger } from "../log.ts";
- * await watchConsoles(
- *   () => ["/dev/ttyS0"],
- *   [],
- *   (device) => console.log(device),
- *   createLogger(),
- *   AbortSignal.timeout(10),
- * );
- * ```
- * @param list Returns the wanted console devices (re-read after each tty uevent).
- * @param known Devices that already have a frontend.
- * @param add Called once per new device that exists.
- * @param log Where problems go.
- * @param signal Stops watching.
- */
-export async function watchConsoles(
-  list: () => string[],
-  known: Iterable<string>,
-  add: (device: string) => void,
-  log: Logger,
-  signal: AbortSignal,
-): Promise<void> {
-  const seen = new Set<string>(known);
-  const offer = () => {
-    for (const device of list()) {
-      if (seen.has(device) || !pathExists(device)) continue;
-      seen.add(device);
-      add(device);
+/** Options for {@linkcode ConsoleHotplug}. */
+export interface ConsoleHotplugOptions {
+  /** Returns the wanted console devices (re-read after each tty uevent). */
+  list: () => string[];
+  /** Devices that already have a frontend. */
+  known: Iterable<string>;
+  /** Called once per new device that exists. */
+  add: (device: string) => void;
+  /** Notified on every tty uevent: consoles that went away try again. */
+  ttyEvents?: ChangeSignal;
+  /** Where problems go. */
+  log: Logger;
+  /** The event loop the uevent socket joins. */
+  reactor: Reactor;
+}
+
+/** Listens for tty uevents for as long as it lives. */
+export class ConsoleHotplug implements Disposable {
+  #options: ConsoleHotplugOptions;
+  #seen: Set<string>;
+  #listener: UeventListener | undefined;
+  #watch: Watch | undefined;
+
+  /**
+   * Starts listening and offers the devices that exist now.
+   *
+   * @example Usage
+   * ```ts
+   * import { ConsoleHotplug } from "./console_hotplug.ts";
+   * import { createLogger } from "../log.ts";
+   * import { Reactor } from "../reactor/reactor.ts";
+   * await using reactor = new Reactor();
+   * using hotplug = new ConsoleHotplug({
+   *   list: () => ["/dev/ttyS0"],
+   *   known: [],
+   *   add: (device) => console.log(device),
+   *   log: createLogger(),
+   *   reactor,
+   * });
+   * ```
+   * @param options See {@linkcode ConsoleHotplugOptions}.
+   */
+  constructor(options: ConsoleHotplugOptions) {
+    this.#options = options;
+    this.#seen = new Set(options.known);
+    try {
+      this.#listener = new UeventListener();
+      this.#watch = options.reactor.watch(this.#listener.fd, Readiness.IN, () => this.#onUevents());
+    } catch (error) {
+      this.#listener?.[Symbol.dispose]();
+      this.#listener = undefined;
+      options.log.warning(`No console hot-plug: ${(error as Error).message}`);
     }
-  };
-  let listener: UeventListener;
-  try {
-    listener = new UeventListener();
-  } catch (error) {
-    log.warning(`No console hot-plug: ${(error as Error).message}`);
-    offer();
-    return;
+    this.#offer();
   }
-  using _listener = listener;
-  offer();
-  while (!signal.aborted) {
-    const events = await listener.next(signal);
-    if (events.some((event) => event.SUBSYSTEM === "tty" && event.ACTION !== "remove")) {
-      log.debug("tty uevent: looking for new consoles");
-      offer();
+
+  /** Stops listening. */
+  [Symbol.dispose](): void {
+    this.#watch?.close();
+    this.#listener?.[Symbol.dispose]();
+  }
+
+  #onUevents(): void {
+    const events = this.#listener?.drain() ?? [];
+    if (!events.some((event) => event.SUBSYSTEM === "tty" && event.ACTION !== "remove")) return;
+    this.#options.log.debug("tty uevent: looking at the consoles again");
+    this.#offer();
+    this.#options.ttyEvents?.notify();
+  }
+
+  #offer(): void {
+    for (const device of this.#options.list()) {
+      if (this.#seen.has(device) || !pathExists(device)) continue;
+      this.#seen.add(device);
+      this.#options.add(device);
     }
   }
 }

@@ -2,11 +2,17 @@
  * One connection to plymouthd's abstract socket. askpw opens one per request
  * (plymouthd may answer requests on one connection out of order).
  *
+ * The abstract socket is a name any local process can bind first, so the
+ * peer is checked before anything is sent: only a root process may be
+ * plymouthd (SO_PEERCRED). What plymouthd sends back can be a password: it is
+ * received straight into one fixed slot of secret memory, wiped on dispose.
+ *
  * @module
  */
-import { closeFd, readFd, writeAll } from "../ffi/file.ts";
-import { PollEvents, waitForEvents } from "../ffi/poll.ts";
-import { connectStream, peerCredentials } from "../ffi/socket.ts";
+import { closeFd, readFd, writeSome } from "../ffi/file.ts";
+import { connectStream, type PeerCredentials, peerCredentials } from "../ffi/socket.ts";
+import { type Reactor, Readiness } from "../reactor/reactor.ts";
+import { SECRET_SLOT_SIZE, secretMemory } from "../secrets/secret_memory.ts";
 import { encodeRequest, parseReply, type PlymouthReply } from "./protocol.ts";
 
 /** plymouthd's socket name (abstract, "trimmed": no trailing NULs). */
@@ -25,41 +31,76 @@ export class PlymouthGoneError extends Error {
   }
 }
 
+/** What dialling plymouthd's socket found. */
+export type PlymouthDial =
+  /** A root process listens: the connection is usable. */
+  | { kind: "connected"; connection: PlymouthConnection }
+  /** Nobody listens (or accepts). */
+  | { kind: "absent" }
+  /** A process that is not root listens on plymouthd's name: never talked to. */
+  | { kind: "impostor"; peer: PeerCredentials };
+
 /** A connection to plymouthd. */
 export class PlymouthConnection implements Disposable {
   #fd: number;
-  #buffer = new Uint8Array(0);
+  #reactor: Reactor;
+  #peer: PeerCredentials;
+  #received: Uint8Array<ArrayBuffer> | undefined;
+  #filled = 0;
+  /** Bytes of the last reply, dropped (and wiped) when the next request starts. */
+  #lastReplyLength = 0;
 
-  private constructor(fd: number) {
+  private constructor(fd: number, reactor: Reactor, peer: PeerCredentials) {
     this.#fd = fd;
+    this.#reactor = reactor;
+    this.#peer = peer;
   }
 
   /**
-   * Connects to plymouthd.
+   * Connects to plymouthd and checks that it runs as root.
    *
    * @example Usage
    * ```ts
    * import { PlymouthConnection } from "./connection.ts";
-   * using connection = PlymouthConnection.open();
+   * import { Reactor } from "../reactor/reactor.ts";
+   * await using reactor = new Reactor();
+   * const dial = PlymouthConnection.open(reactor);
+   * if (dial.kind === "connected") dial.connection[Symbol.dispose]();
    * ```
+   * @param reactor Waits for replies.
    * @param socket The address (tests may pass another).
-   * @returns The connection, or `undefined` when plymouthd does not listen.
+   * @returns The connection, or why there is none.
    */
-  static open(socket: string = PLYMOUTH_SOCKET): PlymouthConnection | undefined {
+  static open(reactor: Reactor, socket: string = PLYMOUTH_SOCKET): PlymouthDial {
+    let fd: number;
     try {
-      return new PlymouthConnection(connectStream(socket));
+      fd = connectStream(socket);
     } catch {
-      return undefined;
+      return { kind: "absent" };
     }
+    let peer: PeerCredentials;
+    try {
+      peer = peerCredentials(fd);
+    } catch {
+      closeFd(fd);
+      return { kind: "absent" };
+    }
+    if (peer.uid !== 0) {
+      closeFd(fd);
+      return { kind: "impostor", peer };
+    }
+    return { kind: "connected", connection: new PlymouthConnection(fd, reactor, peer) };
   }
 
-  /** PID of the plymouthd process at the other end. */
-  get peerPid(): number {
-    return peerCredentials(this.#fd).pid;
+  /** The peer's credentials (SO_PEERCRED at connect time): uid 0, its PID. */
+  get peer(): PeerCredentials {
+    return this.#peer;
   }
 
   /**
-   * Sends a request and waits for its reply.
+   * Sends a request and waits for its reply. An answer's buffers are views
+   * into this connection's secret buffer: valid until the next request or
+   * dispose, which wipe them.
    *
    * @param type A request type byte.
    * @param argument Its argument, if any.
@@ -75,83 +116,69 @@ export class PlymouthConnection implements Disposable {
     signal: AbortSignal,
     timeoutMs = -1,
   ): Promise<PlymouthReply> {
+    this.#dropLastReply();
+    const frame = encodeRequest(type, argument);
     try {
-      writeAll(this.#fd, encodeRequest(type, argument));
+      // A request is at most 258 bytes on a fresh socket: it goes in whole or not at all.
+      if (writeSome(this.#fd, frame) !== frame.length) {
+        throw new PlymouthGoneError("plymouthd does not read its socket");
+      }
     } catch (error) {
+      if (error instanceof PlymouthGoneError) throw error;
       throw new PlymouthGoneError(`writing to plymouthd failed: ${(error as Error).message}`);
     }
+    const received = this.#received ??= secretMemory().allocate(SECRET_SLOT_SIZE);
     const deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
-    const chunk = new Uint8Array(4096);
-    try {
-      for (;;) {
-        const parsed = parseReply(this.#buffer);
-        if (parsed) {
-          this.#buffer.fill(0);
-          this.#buffer = this.#buffer.slice(parsed.length);
-          return parsed.reply;
-        }
-        const left = deadline - performance.now();
-        if (left <= 0) throw new PlymouthGoneError("plymouthd did not answer in time");
-        const [events] = await waitForEvents(
-          [{ fd: this.#fd }],
-          left === Infinity ? -1 : left,
-          signal,
-        );
-        if (signal.aborted) throw new PlymouthGoneError("withdrawn");
-        let count: number | null;
-        try {
-          count = readFd(this.#fd, chunk);
-        } catch (error) {
-          throw new PlymouthGoneError(`reading from plymouthd failed: ${(error as Error).message}`);
-        }
-        if (count === 0) throw new PlymouthGoneError("plymouthd closed the connection");
-        if (count === null) {
-          if ((events & (PollEvents.POLLHUP | PollEvents.POLLERR)) !== 0) {
-            throw new PlymouthGoneError("plymouthd hung up");
-          }
-          continue;
-        }
-        const joined = new Uint8Array(this.#buffer.length + count);
-        joined.set(this.#buffer);
-        joined.set(chunk.subarray(0, count), this.#buffer.length);
-        this.#buffer.fill(0);
-        this.#buffer = joined;
+    for (;;) {
+      const parsed = parseReply(received.subarray(0, this.#filled));
+      if (parsed) {
+        this.#lastReplyLength = parsed.length;
+        return parsed.reply;
       }
-    } finally {
-      chunk.fill(0);
+      if (this.#filled === received.length) {
+        throw new PlymouthGoneError("plymouthd sent more than a reply can hold");
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) throw new PlymouthGoneError("plymouthd did not answer in time");
+      const events = await this.#reactor.ready(
+        this.#fd,
+        Readiness.IN,
+        signal,
+        left === Infinity ? -1 : left,
+      );
+      if (signal.aborted) throw new PlymouthGoneError("withdrawn");
+      let count: number | null;
+      try {
+        count = readFd(this.#fd, received.subarray(this.#filled));
+      } catch (error) {
+        throw new PlymouthGoneError(`reading from plymouthd failed: ${(error as Error).message}`);
+      }
+      if (count === 0) throw new PlymouthGoneError("plymouthd closed the connection");
+      if (count === null) {
+        if ((events & (Readiness.HUP | Readiness.ERR)) !== 0) {
+          throw new PlymouthGoneError("plymouthd hung up");
+        }
+        continue;
+      }
+      this.#filled += count;
     }
   }
 
-  /** Closes the connection (plymouthd only marks it disconnected). */
+  /** Closes the connection (plymouthd only marks it disconnected) and wipes what it received. */
   [Symbol.dispose](): void {
-    this.#buffer.fill(0);
+    if (this.#received) secretMemory().release(this.#received);
+    this.#received = undefined;
+    this.#filled = 0;
     closeFd(this.#fd);
     this.#fd = -1;
   }
-}
 
-/**
- * Whether plymouthd answers a ping right now.
- *
- * @example Usage
- * ```ts
- * import { plymouthIsRunning } from "./connection.ts";
- * await plymouthIsRunning(AbortSignal.timeout(1000));
- * ```
- * @param signal Ends the wait early.
- * @param socket The address.
- * @returns True on ACK.
- */
-export async function plymouthIsRunning(
-  signal: AbortSignal,
-  socket: string = PLYMOUTH_SOCKET,
-): Promise<boolean> {
-  using connection = PlymouthConnection.open(socket);
-  if (!connection) return false;
-  try {
-    const reply = await connection.request(0x50, undefined, signal, 1000);
-    return reply.kind === "ack";
-  } catch {
-    return false;
+  #dropLastReply(): void {
+    const used = this.#lastReplyLength;
+    this.#lastReplyLength = 0;
+    if (!this.#received || used === 0) return;
+    this.#received.copyWithin(0, used, this.#filled);
+    this.#received.fill(0, this.#filled - used, this.#filled);
+    this.#filled -= used;
   }
 }

@@ -3,12 +3,20 @@
  * (systemd's agent wrongly asks those masked), `c` first when cached answers
  * are acceptable, `M`/`m` to say that the previous passphrase was wrong.
  *
+ * What plymouthd returns is validated before it becomes an answer: a reply
+ * to `*`/`W` is exactly one answer; a reply to `c` keeps only non-empty
+ * entries that are not cancelled prompts, and only as many as fit one reply
+ * datagram. Answers are copied into secret memory.
+ *
  * @module
  */
 import type { AskContext, AskOutcome, Frontend } from "../agent/frontend.ts";
 import { sanitizeMessage } from "../console/sanitize_message.ts";
 import type { Logger } from "../log.ts";
 import type { AskRequest } from "../protocol/ask_request.ts";
+import { MAX_REPLY_SIZE } from "../protocol/reply.ts";
+import type { Reactor } from "../reactor/reactor.ts";
+import { secretMemory } from "../secrets/secret_memory.ts";
 import { PlymouthConnection, PlymouthGoneError } from "./connection.ts";
 import type { PlymouthMonitor } from "./plymouth_monitor.ts";
 import { CANCEL_ANSWER, PlymouthRequest } from "./protocol.ts";
@@ -20,8 +28,8 @@ export interface PlymouthFrontendOptions {
   monitor: PlymouthMonitor;
   /** Where events go. */
   log: Logger;
-  /** plymouthd's address (tests). */
-  socket?: string;
+  /** Waits for plymouthd's replies. */
+  reactor: Reactor;
 }
 
 /** Prompts through plymouthd. */
@@ -63,29 +71,36 @@ export class PlymouthFrontend implements Frontend {
    * @param request The request.
    * @param signal Withdraws the prompt (plymouthd's is then cancelled).
    * @param context The attempt number.
-   * @returns How it ended.
+   * @returns How it ended; an answer's buffers are in secret memory.
    */
   async ask(request: AskRequest, signal: AbortSignal, context: AskContext): Promise<AskOutcome> {
-    const { monitor, log, socket } = this.#options;
-    using connection = PlymouthConnection.open(socket);
-    if (!connection) {
+    const { monitor, log, reactor } = this.#options;
+    const dial = PlymouthConnection.open(reactor, monitor.socket);
+    if (dial.kind !== "connected") {
       monitor.poke();
-      return { kind: "gone", reason: "plymouthd is not running" };
+      return {
+        kind: "gone",
+        reason: dial.kind === "impostor"
+          ? `refusing a plymouthd socket served by uid ${dial.peer.uid}`
+          : "plymouthd is not running",
+      };
     }
+    using connection = dial.connection;
     const terminals = [...monitor.terminals];
     let prompting = false;
     try {
-      if (request.acceptCached && context.attempt === 1) {
+      // plymouthd's cache holds what was typed for the system's requests:
+      // never offer it to a request from a user's directory.
+      const mayUseCache = request.acceptCached && context.attempt === 1 &&
+        request.directory.kind === "system";
+      if (mayUseCache) {
         const cached = await connection.request(
           PlymouthRequest.CACHED_PASSWORDS,
           undefined,
           signal,
         );
         if (cached.kind === "answer") {
-          // "\x03" entries are cancelled prompts (ours included), "" empty Enters.
-          const usable = cached.answers.filter((answer) =>
-            answer.length > 0 && !(answer.length === 1 && answer[0] === CANCEL_ANSWER)
-          );
+          const usable = usableCachedAnswers(cached.answers);
           if (usable.length > 0) {
             log.info(`plymouthd had ${usable.length} cached answer(s) for ${request.path}`);
             return { kind: "answer", passwords: usable };
@@ -110,12 +125,15 @@ export class PlymouthFrontend implements Frontend {
       prompting = false;
       switch (reply.kind) {
         case "answer": {
-          const [answer] = reply.answers;
-          if (reply.answers.length === 1 && answer.length === 1 && answer[0] === CANCEL_ANSWER) {
-            answer.fill(0);
-            return { kind: "cancel" };
+          if (reply.multiple || reply.answers.length !== 1) {
+            return { kind: "gone", reason: "plymouthd sent several answers to one prompt" };
           }
-          return { kind: "answer", passwords: reply.answers };
+          const [answer] = reply.answers;
+          if (answer.length === 1 && answer[0] === CANCEL_ANSWER) return { kind: "cancel" };
+          if (answer.length >= MAX_REPLY_SIZE) {
+            return { kind: "gone", reason: "plymouthd's answer does not fit a reply" };
+          }
+          return { kind: "answer", passwords: [secretMemory().copy(answer)] };
         }
         case "no-answer":
           return { kind: "gone", reason: "plymouthd cannot ask (no splash shown)" };
@@ -146,12 +164,39 @@ export class PlymouthFrontend implements Frontend {
   }
 
   async #fireAndForget(type: number, text: string): Promise<void> {
-    using connection = PlymouthConnection.open(this.#options.socket);
-    if (!connection) return;
+    const { reactor, monitor } = this.#options;
+    const dial = PlymouthConnection.open(reactor, monitor.socket);
+    if (dial.kind !== "connected") return;
+    using connection = dial.connection;
     try {
       await connection.request(type, text, AbortSignal.timeout(2000), 2000);
     } catch {
       // A message is a nicety; plymouthd gone is handled by the prompt itself.
     }
   }
+}
+
+/**
+ * The entries of plymouthd's password cache worth sending: not empty (an
+ * Enter on an empty prompt), not "\x03" (a cancelled prompt, ours included),
+ * no duplicates, and only as many as fit one reply datagram. Copied into
+ * secret memory.
+ */
+function usableCachedAnswers(answers: readonly Uint8Array[]): Uint8Array[] {
+  const usable: Uint8Array[] = [];
+  let size = 1; // '+'
+  for (const answer of answers) {
+    if (answer.length === 0 || (answer.length === 1 && answer[0] === CANCEL_ANSWER)) continue;
+    if (usable.some((kept) => sameBytes(kept, answer))) continue;
+    if (size + answer.length + 1 > MAX_REPLY_SIZE) break;
+    size += answer.length + 1;
+    usable.push(secretMemory().copy(answer));
+  }
+  return usable;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -8,6 +8,8 @@
 import { linkTarget } from "../ffi/file.ts";
 import { ChangeSignal } from "../agent/change_signal.ts";
 import type { Logger } from "../log.ts";
+import { AbortScope } from "../reactor/abort_scope.ts";
+import type { Reactor } from "../reactor/reactor.ts";
 import { PLYMOUTH_SOCKET, PlymouthConnection } from "./connection.ts";
 import { PlymouthRequest } from "./protocol.ts";
 
@@ -26,16 +28,26 @@ export class PlymouthMonitor {
   #poke = new ChangeSignal();
   #socket: string;
   #log: Logger;
+  #reactor: Reactor;
+  /** The impostor last logged, so one keeps causing one log line. */
+  #impostor = "";
 
   /**
    * Creates the monitor; call {@linkcode PlymouthMonitor.run} to start it.
    *
    * @param log Where changes are logged.
+   * @param reactor Waits for plymouthd's replies and the next ping.
    * @param socket plymouthd's address.
    */
-  constructor(log: Logger, socket: string = PLYMOUTH_SOCKET) {
+  constructor(log: Logger, reactor: Reactor, socket: string = PLYMOUTH_SOCKET) {
     this.#log = log;
+    this.#reactor = reactor;
     this.#socket = socket;
+  }
+
+  /** plymouthd's address. */
+  get socket(): string {
+    return this.#socket;
   }
 
   /**
@@ -71,16 +83,26 @@ export class PlymouthMonitor {
   async refresh(signal: AbortSignal): Promise<void> {
     let alive = false;
     let pid = 0;
-    {
-      using connection = PlymouthConnection.open(this.#socket);
-      if (connection) {
-        try {
-          const reply = await connection.request(PlymouthRequest.PING, undefined, signal, 2000);
-          alive = reply.kind === "ack";
-          pid = alive ? connection.peerPid : 0;
-        } catch {
-          alive = false;
-        }
+    const dial = PlymouthConnection.open(this.#reactor, this.#socket);
+    if (dial.kind === "impostor") {
+      const { pid: impostorPid, uid } = dial.peer;
+      const who = `${impostorPid}:${uid}`;
+      if (who !== this.#impostor) {
+        this.#impostor = who;
+        this.#log.warning(
+          `Refusing ${this.#socket}: it is served by PID ${impostorPid} as uid ${uid}, ` +
+            "not root, so it is not plymouthd; the consoles keep asking",
+        );
+      }
+    } else if (dial.kind === "connected") {
+      this.#impostor = "";
+      using connection = dial.connection;
+      try {
+        const reply = await connection.request(PlymouthRequest.PING, undefined, signal, 2000);
+        alive = reply.kind === "ack";
+        pid = alive ? connection.peer.pid : 0;
+      } catch {
+        alive = false;
       }
     }
     const terminals = alive ? openTerminals(pid) : new Set<string>();
@@ -109,7 +131,11 @@ export class PlymouthMonitor {
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       await this.refresh(signal);
-      await this.#poke.wait(signal, PING_INTERVAL_MS);
+      using nap = new AbortScope(signal);
+      await Promise.race([
+        this.#poke.wait(nap.signal),
+        this.#reactor.sleep(PING_INTERVAL_MS, nap.signal),
+      ]);
     }
   }
 }

@@ -35,7 +35,8 @@ export type PlymouthReply =
   | { kind: "ack" }
   | { kind: "nak" }
   | { kind: "no-answer" }
-  | { kind: "answer"; answers: Uint8Array[] };
+  /** `multiple`: sent as MULTIPLE_ANSWERS (the reply to `c`), not ANSWER. */
+  | { kind: "answer"; multiple: boolean; answers: Uint8Array[] };
 
 /** A reply that does not follow the protocol. */
 export class PlymouthProtocolError extends Error {
@@ -102,7 +103,9 @@ export function encodeRequest(type: number, argument?: string): Uint8Array<Array
 const MAX_ANSWER_BYTES = 2048;
 
 /**
- * Parses one reply from the start of `buffer`.
+ * Parses one reply from the start of `buffer`. Answers are views into
+ * `buffer`, not copies (they hold secrets: the caller copies what it keeps
+ * into secret memory and wipes `buffer`).
  *
  * @example Usage
  * ```ts
@@ -134,9 +137,10 @@ export function parseReply(
         );
       }
       if (buffer.length < 5 + size) return undefined;
-      const payload = buffer.slice(5, 5 + size);
-      const answers = buffer[0] === PlymouthReplyType.ANSWER ? [payload] : splitAnswers(payload);
-      return { reply: { kind: "answer", answers }, length: 5 + size };
+      const payload = buffer.subarray(5, 5 + size);
+      const multiple = buffer[0] === PlymouthReplyType.MULTIPLE_ANSWERS;
+      const answers = multiple ? splitAnswers(payload) : [payload];
+      return { reply: { kind: "answer", multiple, answers }, length: 5 + size };
     }
     default:
       throw new PlymouthProtocolError(`unknown reply type 0x${buffer[0].toString(16)}`);
@@ -149,10 +153,9 @@ function splitAnswers(payload: Uint8Array): Uint8Array[] {
   let start = 0;
   for (let i = 0; i < payload.length; i++) {
     if (payload[i] !== 0) continue;
-    answers.push(payload.slice(start, i));
+    answers.push(payload.subarray(start, i));
     start = i + 1;
   }
-  if (start < payload.length) answers.push(payload.slice(start));
-  payload.fill(0);
+  if (start < payload.length) answers.push(payload.subarray(start));
   return answers;
 }

@@ -29,8 +29,12 @@ export type ReadAskResult =
   | { ok: true; request: AskRequest }
   | { ok: false; key: string; reason: string };
 
-/** Ask files are a few hundred bytes; anything this large is hostile. */
-const MAX_ASK_FILE_SIZE = 4 * 1024 * 1024;
+/**
+ * systemd's askers write a few hundred bytes. systemd's agent reads lines of
+ * up to 1 MiB; askpw refuses files over 64 KiB before reading them, so a
+ * flood of huge files costs neither memory nor time.
+ */
+export const MAX_ASK_FILE_SIZE = 64 * 1024;
 
 /**
  * Reads and parses `directory/name`: opened with O_NOFOLLOW|O_NONBLOCK (a
@@ -74,6 +78,13 @@ export function readAskRequest(directory: AskDirectory, name: string): ReadAskRe
         ok: false,
         key,
         reason: `owned by uid ${status.uid}, not by uid ${directory.ownerUid}`,
+      };
+    }
+    if (status.size > MAX_ASK_FILE_SIZE) {
+      return {
+        ok: false,
+        key,
+        reason: `too large (${status.size} bytes, at most ${MAX_ASK_FILE_SIZE})`,
       };
     }
     let fields: AskFileFields;

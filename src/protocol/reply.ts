@@ -1,10 +1,14 @@
 /**
- * The answer datagram (`+password\0`, `+pw1\0pw2\0`, or `-`) and sending it.
+ * The answer datagram (`+password\0`, `+pw1\0pw2\0…`, or `-`) and its
+ * delivery to the asker's socket.
  *
  * @module
  */
 import { SystemCallError } from "../ffi/errno.ts";
-import { sendDatagram } from "../ffi/socket.ts";
+import { closeFd } from "../ffi/file.ts";
+import { connectDatagram, sendOnSocket } from "../ffi/socket.ts";
+import { type Reactor, Readiness } from "../reactor/reactor.ts";
+import { secretMemory } from "../secrets/secret_memory.ts";
 
 /** Askers read at most LINE_MAX + 1 bytes; v257+ drops anything longer. */
 export const MAX_REPLY_SIZE = 2049;
@@ -16,7 +20,8 @@ export const MAX_PASSWORD_SIZE = 2047;
  * Encodes passwords as `+pw1\0pw2\0…`: each password followed by one NUL, as
  * systemd's agents send them. Passwords that would push the datagram past
  * 2049 bytes are left out from the end (a cache may hold more than fits); a
- * lone password of exactly 2048 bytes is sent without its NUL.
+ * lone password of exactly 2048 bytes is sent without its NUL. The datagram
+ * is in secret memory: release it (delivery does).
  *
  * @example Usage
  * ```ts
@@ -39,12 +44,12 @@ export function encodePasswordReply(passwords: readonly Uint8Array[]): Uint8Arra
     if (passwords[0].length + 1 !== MAX_REPLY_SIZE) {
       throw new RangeError(`A password of ${passwords[0].length} bytes does not fit a reply`);
     }
-    const reply = new Uint8Array(MAX_REPLY_SIZE);
+    const reply = secretMemory().allocate(MAX_REPLY_SIZE);
     reply[0] = 0x2b;
     reply.set(passwords[0], 1);
     return reply;
   }
-  const reply = new Uint8Array(size);
+  const reply = secretMemory().allocate(size);
   reply[0] = 0x2b; // '+'
   let offset = 1;
   for (const password of passwords.slice(0, count)) {
@@ -69,35 +74,70 @@ export function encodeCancelReply(): Uint8Array<ArrayBuffer> {
 }
 
 /** What became of a reply. */
-export type ReplyResult =
-  | { sent: true }
-  | { sent: false; askerGone: boolean; reason: string };
+export type DeliveryOutcome =
+  /** Delivered; `waited` when the asker's queue was full at first. */
+  | { kind: "sent"; waited: boolean }
+  /** The asker is gone (its socket removed or closed). */
+  | { kind: "gone"; reason: string }
+  /** The request was withdrawn while the reply waited for room. */
+  | { kind: "cancelled" }
+  /** Any other failure (e.g. EACCES). */
+  | { kind: "failed"; reason: string };
 
 /**
- * Sends `payload` to the asker's socket and wipes it afterwards. An asker
- * that has gone (ENOENT, ECONNREFUSED) is reported, not thrown.
+ * Sends `payload` to the asker's socket. When the asker's receive queue is
+ * full (systemd's agent would lose the reply to EAGAIN), the reply waits in
+ * the reactor for the socket to have room, until `signal` withdraws it. The
+ * payload is wiped and released whatever the outcome.
  *
  * @example Usage
  * ```ts
- * import { encodeCancelReply, sendReply } from "./reply.ts";
- * const result = sendReply("/run/systemd/ask-password/sck.0", encodeCancelReply());
- * if (!result.sent) console.log(result.reason);
+ * import { deliverReply, encodeCancelReply } from "./reply.ts";
+ * import { Reactor } from "../reactor/reactor.ts";
+ * await using reactor = new Reactor();
+ * const outcome = await deliverReply(
+ *   "/run/systemd/ask-password/sck.0",
+ *   encodeCancelReply(),
+ *   reactor,
+ *   new AbortController().signal,
+ * );
  * ```
  * @param socketPath The request's `Socket=`.
- * @param payload The datagram; zeroed before returning.
- * @returns Whether it was sent, and why not.
+ * @param payload The datagram.
+ * @param reactor Waits for room in the asker's queue.
+ * @param signal Withdraws a reply that waits.
+ * @param onWaiting Called once when the reply has to wait.
+ * @returns What became of it.
  */
-export function sendReply(socketPath: string, payload: Uint8Array<ArrayBuffer>): ReplyResult {
+export async function deliverReply(
+  socketPath: string,
+  payload: Uint8Array<ArrayBuffer>,
+  reactor: Reactor,
+  signal: AbortSignal,
+  onWaiting?: () => void,
+): Promise<DeliveryOutcome> {
+  let fd = -1;
+  let waited = false;
   try {
-    sendDatagram(socketPath, payload);
-    return { sent: true };
+    fd = connectDatagram(socketPath);
+    for (;;) {
+      if (sendOnSocket(fd, payload)) return { kind: "sent", waited };
+      if (!waited) {
+        waited = true;
+        onWaiting?.();
+      }
+      await reactor.ready(fd, Readiness.OUT, signal);
+      if (signal.aborted) return { kind: "cancelled" };
+    }
   } catch (error) {
     if (error instanceof SystemCallError) {
-      const askerGone = error.code === "ENOENT" || error.code === "ECONNREFUSED";
-      return { sent: false, askerGone, reason: `${error.call}: ${error.code}` };
+      const reason = `${error.call}: ${error.code}`;
+      const gone = error.code === "ENOENT" || error.code === "ECONNREFUSED";
+      return gone ? { kind: "gone", reason } : { kind: "failed", reason };
     }
-    return { sent: false, askerGone: false, reason: String(error) };
+    return { kind: "failed", reason: String(error) };
   } finally {
-    payload.fill(0);
+    secretMemory().release(payload);
+    closeFd(fd);
   }
 }

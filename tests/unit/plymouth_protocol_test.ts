@@ -47,11 +47,11 @@ Deno.test("parseReply: ANSWER with a little-endian length, waiting for all bytes
   assert.equal(parseReply(reply.subarray(0, 4)), undefined);
   assert.equal(parseReply(reply.subarray(0, 8)), undefined);
   assert.deepEqual(parseReply(reply), {
-    reply: { kind: "answer", answers: [bytes("hunter2")] },
+    reply: { kind: "answer", multiple: false, answers: [bytes("hunter2")] },
     length: 12,
   });
   assert.deepEqual(parseReply(new Uint8Array([0x02, 0, 0, 0, 0])), {
-    reply: { kind: "answer", answers: [new Uint8Array()] },
+    reply: { kind: "answer", multiple: false, answers: [new Uint8Array()] },
     length: 5,
   });
 });
@@ -61,8 +61,17 @@ Deno.test("parseReply: MULTIPLE_ANSWERS are NUL-terminated entries", () => {
   const reply = new Uint8Array([0x09, payload.length, 0, 0, 0, ...payload]);
   assert.deepEqual(parseReply(reply)?.reply, {
     kind: "answer",
+    multiple: true,
     answers: [bytes("s3cr3t"), bytes("hunter2"), new Uint8Array([3])],
   });
+});
+
+Deno.test("parseReply: answers are views into the received bytes, not copies", () => {
+  const reply = new Uint8Array([0x09, 4, 0, 0, 0, ...bytes("ab\0c")]);
+  const parsed = parseReply(reply)!.reply;
+  assert.equal(parsed.kind, "answer");
+  if (parsed.kind !== "answer") return;
+  for (const answer of parsed.answers) assert.equal(answer.buffer, reply.buffer);
 });
 
 Deno.test("parseReply: unknown types and oversized answers are protocol errors, not crashes", () => {

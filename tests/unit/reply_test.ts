@@ -1,12 +1,18 @@
 import assert from "node:assert/strict";
 import {
+  deliverReply,
   encodeCancelReply,
   encodePasswordReply,
   MAX_REPLY_SIZE,
-  sendReply,
 } from "../../src/protocol/reply.ts";
-import { bindDatagramSocket, receiveDatagram } from "../../src/ffi/socket.ts";
+import {
+  bindDatagramSocket,
+  connectDatagram,
+  receiveDatagram,
+  sendOnSocket,
+} from "../../src/ffi/socket.ts";
 import { closeFd } from "../../src/ffi/file.ts";
+import { Reactor } from "../../src/reactor/reactor.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -51,12 +57,18 @@ Deno.test("encodeCancelReply: '-'", () => {
   assert.deepEqual(encodeCancelReply(), bytes("-"));
 });
 
-Deno.test("sendReply: delivers the datagram and wipes the payload", () => {
+const never = new AbortController().signal;
+
+Deno.test("deliverReply: delivers the datagram and wipes the payload", async () => {
+  await using reactor = new Reactor();
   const path = `/tmp/askpw-reply-test-${Deno.pid}.sock`;
   const fd = bindDatagramSocket(path);
   try {
     const payload = encodePasswordReply([bytes("s3cret")]);
-    assert.deepEqual(sendReply(path, payload), { sent: true });
+    assert.deepEqual(await deliverReply(path, payload, reactor, never), {
+      kind: "sent",
+      waited: false,
+    });
     assert.deepEqual(receiveDatagram(fd, 4096), bytes("+s3cret\0"));
     assert.ok(payload.every((byte) => byte === 0), "payload wiped");
   } finally {
@@ -65,18 +77,78 @@ Deno.test("sendReply: delivers the datagram and wipes the payload", () => {
   }
 });
 
-Deno.test("sendReply: a vanished asker (ENOENT) is reported, not thrown", () => {
-  const result = sendReply(`/tmp/askpw-no-such-${Deno.pid}.sock`, encodeCancelReply());
-  assert.deepEqual(result, { sent: false, askerGone: true, reason: "sendto: ENOENT" });
+Deno.test("deliverReply: a vanished asker (ENOENT) is reported, not thrown", async () => {
+  await using reactor = new Reactor();
+  const outcome = await deliverReply(
+    `/tmp/askpw-no-such-${Deno.pid}.sock`,
+    encodeCancelReply(),
+    reactor,
+    never,
+  );
+  assert.deepEqual(outcome, { kind: "gone", reason: "connect: ENOENT" });
 });
 
-Deno.test("sendReply: an asker that closed its socket (ECONNREFUSED) is reported as gone", () => {
+Deno.test("deliverReply: an asker that closed its socket (ECONNREFUSED) is gone", async () => {
+  await using reactor = new Reactor();
   const path = `/tmp/askpw-closed-${Deno.pid}.sock`;
   closeFd(bindDatagramSocket(path));
   try {
-    const result = sendReply(path, encodeCancelReply());
-    assert.deepEqual(result, { sent: false, askerGone: true, reason: "sendto: ECONNREFUSED" });
+    const outcome = await deliverReply(path, encodeCancelReply(), reactor, never);
+    assert.deepEqual(outcome, { kind: "gone", reason: "connect: ECONNREFUSED" });
   } finally {
+    Deno.removeSync(path);
+  }
+});
+
+/** Fills `path`'s receive queue with junk until the kernel says it is full. */
+function fillQueue(path: string): number {
+  const filler = connectDatagram(path);
+  let count = 0;
+  try {
+    while (sendOnSocket(filler, new Uint8Array([0x78]))) count++;
+  } finally {
+    closeFd(filler);
+  }
+  return count;
+}
+
+Deno.test("deliverReply: a full queue makes the reply wait for room, not fail", async () => {
+  await using reactor = new Reactor();
+  const path = `/tmp/askpw-full-${Deno.pid}.sock`;
+  const fd = bindDatagramSocket(path);
+  try {
+    const junk = fillQueue(path);
+    assert.ok(junk > 0);
+    let waited = false;
+    const payload = encodePasswordReply([bytes("late")]);
+    const delivery = deliverReply(path, payload, reactor, never, () => waited = true);
+    await reactor.sleep(50);
+    assert.ok(waited, "told that it waits");
+    for (let i = 0; i < junk; i++) assert.deepEqual(receiveDatagram(fd, 16), bytes("x"));
+    assert.deepEqual(await delivery, { kind: "sent", waited: true });
+    assert.deepEqual(receiveDatagram(fd, 4096), bytes("+late\0"));
+    assert.ok(payload.every((byte) => byte === 0), "payload wiped");
+  } finally {
+    closeFd(fd);
+    Deno.removeSync(path);
+  }
+});
+
+Deno.test("deliverReply: a waiting reply withdrawn is dropped and wiped", async () => {
+  await using reactor = new Reactor();
+  const path = `/tmp/askpw-withdrawn-${Deno.pid}.sock`;
+  const fd = bindDatagramSocket(path);
+  try {
+    fillQueue(path);
+    const withdraw = new AbortController();
+    const payload = encodePasswordReply([bytes("never")]);
+    const delivery = deliverReply(path, payload, reactor, withdraw.signal);
+    await reactor.sleep(20);
+    withdraw.abort();
+    assert.deepEqual(await delivery, { kind: "cancelled" });
+    assert.ok(payload.every((byte) => byte === 0), "payload wiped");
+  } finally {
+    closeFd(fd);
     Deno.removeSync(path);
   }
 });
