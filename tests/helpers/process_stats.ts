@@ -1,0 +1,56 @@
+/**
+ * What a process holds, read from /proc: threads, open descriptors, memory.
+ *
+ * @module
+ */
+
+/** A snapshot of a process's resources. */
+export interface ProcessStats {
+  /** Threads (Threads: in /proc/PID/status). */
+  threads: number;
+  /** Open file descriptors (entries of /proc/PID/fd). */
+  fds: number;
+  /** Resident memory in KiB (VmRSS). */
+  rssKiB: number;
+  /** Locked memory in KiB (VmLck). */
+  lockedKiB: number;
+}
+
+/**
+ * Reads the stats of process `pid`.
+ *
+ * @param pid The process.
+ * @returns Its stats.
+ */
+export function processStats(pid: number): ProcessStats {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)?.[1]);
+  return {
+    threads: field("Threads"),
+    fds: [...Deno.readDirSync(`/proc/${pid}/fd`)].length,
+    rssKiB: field("VmRSS"),
+    lockedKiB: field("VmLck"),
+  };
+}
+
+/**
+ * Waits until `condition` holds for the process's stats (descriptors are
+ * closed a moment after the event that frees them).
+ *
+ * @param pid The process.
+ * @param condition What must hold.
+ * @param timeoutMs Longest wait.
+ * @returns The stats that satisfied it, or the last ones read.
+ */
+export async function waitForStats(
+  pid: number,
+  condition: (stats: ProcessStats) => boolean,
+  timeoutMs = 5000,
+): Promise<ProcessStats> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const stats = processStats(pid);
+    if (condition(stats) || performance.now() > deadline) return stats;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
