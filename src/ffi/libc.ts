@@ -242,6 +242,22 @@ export const libcSymbols = {
     ],
     result: "i32",
   },
+  listen: {
+    parameters: [
+      "i32", // int sockfd
+      "i32", // int backlog
+    ],
+    result: "i32",
+  },
+  accept4: {
+    parameters: [
+      "i32", // int sockfd
+      "pointer", // struct sockaddr *addr (NULL)
+      "pointer", // socklen_t *addrlen (NULL)
+      "i32", // int flags
+    ],
+    result: "i32",
+  },
   sendto: {
     parameters: [
       "i32", // int sockfd

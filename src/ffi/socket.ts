@@ -244,6 +244,55 @@ export function connectStream(path: string): number {
   });
 }
 
+/**
+ * Creates a non-blocking AF_UNIX stream socket listening on `path` (or an
+ * `@abstract` name).
+ *
+ * @example Usage
+ * ```ts
+ * import { listenStream } from "./socket.ts";
+ * import { closeFd } from "./file.ts";
+ * closeFd(listenStream(`@askpw-example-${Deno.pid}`));
+ * ```
+ * @param path The address.
+ * @param backlog Connections the kernel queues before accept.
+ * @returns The listening socket.
+ * @throws {SystemCallError} When socket, bind or listen fails.
+ */
+export function listenStream(path: string, backlog = 16): number {
+  return unixSocket(SocketConstants.SOCK_STREAM, true, (fd) => {
+    const { address, length } = unixAddress(path);
+    check("bind", libc.symbols.bind(fd, address, length), path);
+    check("listen", libc.symbols.listen(fd, backlog), path);
+  });
+}
+
+/**
+ * Accepts one connection from a non-blocking listening socket; the new
+ * socket is non-blocking and close-on-exec.
+ *
+ * @example Usage
+ * ```ts
+ * import { acceptConnection, listenStream } from "./socket.ts";
+ * const listener = listenStream(`@askpw-accept-${Deno.pid}`);
+ * acceptConnection(listener); // null: nobody connected
+ * ```
+ * @param fd The listening socket.
+ * @returns The connection, or `null` when none is waiting.
+ * @throws {SystemCallError} On errors other than EAGAIN.
+ */
+export function acceptConnection(fd: number): number | null {
+  const flags = SocketConstants.SOCK_NONBLOCK | SocketConstants.SOCK_CLOEXEC;
+  for (;;) {
+    const connection = libc.symbols.accept4(fd, null, null, flags);
+    if (connection >= 0) return connection;
+    const errno = lastErrno();
+    if (errno === Errno.EINTR) continue;
+    if (errno === Errno.EAGAIN) return null;
+    throw new SystemCallError("accept4", errno);
+  }
+}
+
 /** The peer's credentials at connect time (SO_PEERCRED). */
 export interface PeerCredentials {
   /** Process id. */

@@ -13,7 +13,12 @@ import { closeFd, readFd, writeSome } from "../ffi/file.ts";
 import { connectStream, type PeerCredentials, peerCredentials } from "../ffi/socket.ts";
 import { type Reactor, Readiness } from "../reactor/reactor.ts";
 import { SECRET_SLOT_SIZE, secretMemory } from "../secrets/secret_memory.ts";
-import { encodeRequest, parseReply, type PlymouthReply } from "./protocol.ts";
+import {
+  encodeRequest,
+  parseReply,
+  PlymouthProtocolError,
+  type PlymouthReply,
+} from "./protocol.ts";
 
 /** plymouthd's socket name (abstract, "trimmed": no trailing NULs). */
 export const PLYMOUTH_SOCKET = "@/org/freedesktop/plymouthd";
@@ -136,7 +141,7 @@ export class PlymouthConnection implements Disposable {
         return parsed.reply;
       }
       if (this.#filled === received.length) {
-        throw new PlymouthGoneError("plymouthd sent more than a reply can hold");
+        throw new PlymouthProtocolError("plymouthd sent more than a reply can hold");
       }
       const left = deadline - performance.now();
       if (left <= 0) throw new PlymouthGoneError("plymouthd did not answer in time");

@@ -19,7 +19,7 @@ import type { Reactor } from "../reactor/reactor.ts";
 import { secretMemory } from "../secrets/secret_memory.ts";
 import { PlymouthConnection, PlymouthGoneError } from "./connection.ts";
 import type { PlymouthMonitor } from "./plymouth_monitor.ts";
-import { CANCEL_ANSWER, PlymouthRequest } from "./protocol.ts";
+import { CANCEL_ANSWER, PlymouthProtocolError, PlymouthRequest } from "./protocol.ts";
 import { cancelPlymouthPrompt } from "./stale_prompt.ts";
 
 /** Options for a {@linkcode PlymouthFrontend}. */
@@ -126,12 +126,12 @@ export class PlymouthFrontend implements Frontend {
       switch (reply.kind) {
         case "answer": {
           if (reply.multiple || reply.answers.length !== 1) {
-            return { kind: "gone", reason: "plymouthd sent several answers to one prompt" };
+            return this.#violation(connection, "it sent several answers to one prompt");
           }
           const [answer] = reply.answers;
           if (answer.length === 1 && answer[0] === CANCEL_ANSWER) return { kind: "cancel" };
           if (answer.length >= MAX_REPLY_SIZE) {
-            return { kind: "gone", reason: "plymouthd's answer does not fit a reply" };
+            return this.#violation(connection, "its answer does not fit a reply");
           }
           return { kind: "answer", passwords: [secretMemory().copy(answer)] };
         }
@@ -147,12 +147,21 @@ export class PlymouthFrontend implements Frontend {
         if (prompting) cancelPlymouthPrompt(terminals, log);
         return { kind: "withdrawn" };
       }
+      if (error instanceof PlymouthProtocolError) {
+        return this.#violation(connection, `it broke the protocol (${error.message})`);
+      }
       monitor.poke();
       const reason = error instanceof PlymouthGoneError ? error.message : (error as Error).message;
       return { kind: "gone", reason };
     } finally {
       if (context.attempt > 1) await this.#hideMessage();
     }
+  }
+
+  /** A plymouthd that breaks the protocol is not asked again; the consoles take over. */
+  #violation(connection: PlymouthConnection, what: string): AskOutcome {
+    this.#options.monitor.distrust(connection.peer.pid, what);
+    return { kind: "gone", reason: `plymouthd refused: ${what}` };
   }
 
   async #showMessage(text: string): Promise<void> {

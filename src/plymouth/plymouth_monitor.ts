@@ -31,6 +31,8 @@ export class PlymouthMonitor {
   #reactor: Reactor;
   /** The impostor last logged, so one keeps causing one log line. */
   #impostor = "";
+  /** A plymouthd that broke the protocol: not used again while this PID serves. */
+  #distrusted = 0;
 
   /**
    * Creates the monitor; call {@linkcode PlymouthMonitor.run} to start it.
@@ -70,6 +72,27 @@ export class PlymouthMonitor {
     return this.#changes.wait(signal);
   }
 
+  /**
+   * Stops using the plymouthd with `pid`, which broke the protocol (e.g. sent
+   * several answers to one prompt): the consoles ask instead until another
+   * plymouthd serves the socket.
+   *
+   * @param pid The misbehaving daemon's PID.
+   * @param reason What it did, for the log.
+   */
+  distrust(pid: number, reason: string): void {
+    if (this.#distrusted === pid) return;
+    this.#distrusted = pid;
+    this.#log.warning(`Not using plymouthd (PID ${pid}) any more: ${reason}`);
+    if (this.alive && this.pid === pid) {
+      // At once: the consoles it seemed to draw on take over now.
+      this.alive = false;
+      this.pid = 0;
+      this.terminals = new Set();
+      this.#changes.notify();
+    }
+  }
+
   /** Asks for a fresh check now (e.g. after a connection broke). */
   poke(): void {
     this.#poke.notify();
@@ -99,7 +122,7 @@ export class PlymouthMonitor {
       using connection = dial.connection;
       try {
         const reply = await connection.request(PlymouthRequest.PING, undefined, signal, 2000);
-        alive = reply.kind === "ack";
+        alive = reply.kind === "ack" && connection.peer.pid !== this.#distrusted;
         pid = alive ? connection.peer.pid : 0;
       } catch {
         alive = false;

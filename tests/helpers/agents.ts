@@ -63,6 +63,22 @@ export class RunningAgent implements AsyncDisposable {
   }
 
   /**
+   * Waits until stdout contains `text`.
+   *
+   * @param text What to wait for.
+   * @param timeoutMs Longest wait.
+   */
+  async waitForOutput(text: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (!this.#stdout.includes(text)) {
+      if (performance.now() > deadline) {
+        throw new Error(`timed out waiting for output ${text}; stderr: ${this.#log}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /**
    * Waits for the process to exit and its output to be read.
    *
    * @returns The exit status.
