@@ -28,14 +28,21 @@ export class PrivateNamespace implements AsyncDisposable {
    * network namespace (plymouthd's abstract socket is per network namespace)
    * and its own tmpfs on /run/plymouth.
    *
+   * With `removableAskDirectory`, the tmpfs is mounted on /run/systemd
+   * instead, so the ask directory itself can be removed and made again.
+   *
    * @param options `network: true` for Plymouth tests.
    * @returns The namespace, ready to use.
    */
-  static async create(options: { network?: boolean } = {}): Promise<PrivateNamespace> {
+  static async create(
+    options: { network?: boolean; removableAskDirectory?: boolean } = {},
+  ): Promise<PrivateNamespace> {
     await Deno.mkdir("/run/systemd/ask-password", { recursive: true });
     await Deno.mkdir("/run/plymouth", { recursive: true });
     const mounts = [
-      "mount -t tmpfs -o mode=0755 askpw-test /run/systemd/ask-password",
+      options.removableAskDirectory
+        ? "mount -t tmpfs -o mode=0755 askpw-test /run/systemd && mkdir -m 0755 /run/systemd/ask-password"
+        : "mount -t tmpfs -o mode=0755 askpw-test /run/systemd/ask-password",
       ...(options.network ? ["mount -t tmpfs -o mode=0755 askpw-test /run/plymouth"] : []),
     ];
     const holder = new Deno.Command("unshare", {
