@@ -106,18 +106,29 @@ export class RunningAgent implements AsyncDisposable {
  * @param namespace Where.
  * @param args askpw's arguments.
  * @param env Extra environment.
+ * @param user Run as this uid instead of root (setpriv).
  * @returns The running agent.
  */
 export function startAskpw(
   namespace: PrivateNamespace,
   args: string[],
   env: Record<string, string> = {},
+  user?: number,
 ): RunningAgent {
-  const process = namespace.command(
-    Deno.execPath(),
-    ["run", ...ASKPW_PERMISSIONS, `${ROOT}mod.ts`, ...args],
-    { stdin: "null", stdout: "piped", stderr: "piped", env: { NO_COLOR: "1", ...env } },
-  ).spawn();
+  const deno = [Deno.execPath(), "run", ...ASKPW_PERMISSIONS, `${ROOT}mod.ts`, ...args];
+  // As another user: setpriv drops every id and group, and Deno needs a cache it may write.
+  const [program, ...rest] = user === undefined
+    ? deno
+    : ["setpriv", `--reuid=${user}`, `--regid=${user}`, "--clear-groups", "--", ...deno];
+  const userEnv: Record<string, string> = user === undefined
+    ? {}
+    : { DENO_DIR: `/tmp/askpw-deno-dir-${user}` };
+  const process = namespace.command(program, rest, {
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...userEnv, ...env },
+  }).spawn();
   return new RunningAgent(process);
 }
 

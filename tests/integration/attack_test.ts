@@ -5,14 +5,12 @@
  * a prompt that was withdrawn.
  */
 import assert from "node:assert/strict";
-import { closeFd } from "../../src/ffi/file.ts";
-import { bindDatagramSocket, receiveDatagram } from "../../src/ffi/socket.ts";
-import { waitForEvents } from "../../src/ffi/poll.ts";
 import { startAskpw } from "../helpers/agents.ts";
 import { FakePlymouthd } from "../helpers/fake_plymouthd.ts";
 import { PrivateNamespace } from "../helpers/private_namespace.ts";
 import { PtyConsole } from "../helpers/pty_console.ts";
 import { RecordingAsker, showBytes } from "../helpers/recording_asker.ts";
+import { UserDirectory } from "../helpers/user_directory.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 const encoder = new TextEncoder();
@@ -71,54 +69,6 @@ Deno.test({
   assert.equal(await asker.reply(300), null, "nothing else was sent");
 });
 
-/** A per-user ask directory owned by `uid`, with requests written as that user. */
-class UserDirectory implements Disposable {
-  readonly runtime: string;
-  readonly path: string;
-  #fds: number[] = [];
-
-  constructor(uid: number) {
-    this.runtime = Deno.makeTempDirSync({ prefix: "askpw-user-cache-" });
-    this.path = `${this.runtime}/systemd/ask-password`;
-    Deno.mkdirSync(this.path, { recursive: true });
-    for (const dir of [this.runtime, `${this.runtime}/systemd`, this.path]) {
-      Deno.chownSync(dir, uid, uid);
-    }
-    this.uid = uid;
-  }
-
-  readonly uid: number;
-
-  /** Publishes an AcceptCached=1 request; returns its reply socket. */
-  ask(name: string): number {
-    const socketPath = `${this.path}/sck.${name}`;
-    const fd = bindDatagramSocket(socketPath);
-    this.#fds.push(fd);
-    Deno.chownSync(socketPath, this.uid, this.uid);
-    Deno.writeTextFileSync(
-      `${this.path}/.tmp`,
-      `[Ask]\nPID=${Deno.pid}\nSocket=${socketPath}\nAcceptCached=1\nMessage=${name}:\n`,
-    );
-    Deno.chownSync(`${this.path}/.tmp`, this.uid, this.uid);
-    Deno.renameSync(`${this.path}/.tmp`, `${this.path}/ask.${name}`);
-    return fd;
-  }
-
-  withdraw(name: string): void {
-    Deno.removeSync(`${this.path}/ask.${name}`);
-  }
-
-  [Symbol.dispose](): void {
-    for (const fd of this.#fds) closeFd(fd);
-    Deno.removeSync(this.runtime, { recursive: true });
-  }
-}
-
-async function replyOn(fd: number, timeoutMs: number): Promise<Uint8Array | null> {
-  await waitForEvents([{ fd }], timeoutMs);
-  return receiveDatagram(fd, 4096);
-}
-
 Deno.test({
   ...options,
   name: "root's cached passphrase never answers a user's request, nor a user's root's",
@@ -136,15 +86,15 @@ Deno.test({
   expectReply(await system.reply(), "+root-secret\0");
   system.withdraw();
   // …and a request in the user's directory must be asked, not answered from root's cache.
-  const userSocket = user.ask("userreq");
+  user.ask("userreq");
   const at = await pty.waitFor("userreq: ");
-  assert.equal(await replyOn(userSocket, 300), null, "not answered from root's cache");
+  assert.equal(await user.reply("userreq", 300), null, "not answered from root's cache");
   pty.type("user-secret\r");
-  expectReply(await replyOn(userSocket, 10_000), "+user-secret\0");
+  expectReply(await user.reply("userreq"), "+user-secret\0");
   user.withdraw("userreq");
   // The reverse: a second user request is answered from the user's own cache…
-  const again = user.ask("userreq2");
-  expectReply(await replyOn(again, 10_000), "+user-secret\0");
+  user.ask("userreq2");
+  expectReply(await user.reply("userreq2"), "+user-secret\0");
   user.withdraw("userreq2");
   // …and a system request after it gets root's password, never the user's.
   using second = RecordingAsker.create(namespace, {
