@@ -50,33 +50,39 @@ export interface LuksDisk {
   path: string;
   /** LUKS UUID (for rd.luks.uuid=). */
   uuid: string;
-  /** Text of marker.txt on its ext4 file system. */
+  /** Text of marker.txt on its ext4 file system; empty for a header-only disk. */
   marker: string;
+}
+
+/** Options for {@linkcode buildLuksDisk}. */
+export interface LuksDiskOptions {
+  /**
+   * Only a LUKS2 header (256 KiB keyslot area) on a 2 MiB image whose 1 MiB
+   * data area stays a hole: no file system, no marker. Unlocking such a disk
+   * works like any other; it just holds nothing worth mounting, which is all
+   * a scenario with many disks needs from most of them, at a fraction of the
+   * cost (no mkfs, no user-space encryption).
+   */
+  headerOnly?: boolean;
 }
 
 /**
  * Creates a LUKS2 image (fast PBKDF2) holding an ext4 file system with a
  * marker.txt, without device-mapper: the file system is built with mkfs -d
- * and encrypted in user space with a known volume key.
+ * and encrypted in user space with a known volume key. With
+ * `options.headerOnly`, only the LUKS2 header is written.
  */
 export async function buildLuksDisk(
   dir: string,
   name: string,
   passphrase: string,
   cipher: "aes-xts-plain64" | "aes-cbc-plain64" = "aes-xts-plain64",
+  options: LuksDiskOptions = {},
 ): Promise<LuksDisk> {
   const path = `${dir}/${name}.img`;
-  const key = `${dir}/${name}.key`;
-  const plain = `${dir}/${name}.plain`;
-  const content = `${dir}/${name}.root`;
-  const marker = `MARKER-${name}-${crypto.randomUUID().slice(0, 8)}`;
-  await Deno.mkdir(content, { recursive: true });
-  await Deno.writeTextFile(`${content}/marker.txt`, `${marker}\n`);
   // aes-cbc-plain64 needs no crypto module beyond the kernel's built-ins.
   const keyBytes = cipher === "aes-xts-plain64" ? 64 : 32;
-  await Deno.writeFile(key, crypto.getRandomValues(new Uint8Array(keyBytes)));
-  await run("truncate", ["-s", "48M", path]);
-  await run("cryptsetup", [
+  const format = [
     "luksFormat",
     "--batch-mode",
     "--type",
@@ -91,11 +97,40 @@ export async function buildLuksDisk(
     "pbkdf2",
     "--pbkdf-force-iterations",
     "1000",
-    "--volume-key-file",
-    key,
-    path,
-    "-",
-  ], { stdin: passphrase });
+  ];
+  if (options.headerOnly) {
+    // Choosing the UUID saves a luksUUID run per disk.
+    const uuid = crypto.randomUUID();
+    await run("truncate", ["-s", "2M", path]);
+    // luksFormat zeroes the whole metadata and keyslot area (16 MiB by
+    // default): shrunk to what one keyslot's 4000 anti-forensic stripes of
+    // a 512-bit key need, the data area can start at 1 MiB.
+    await run("cryptsetup", [
+      ...format,
+      "--uuid",
+      uuid,
+      "--luks2-metadata-size",
+      "16k",
+      "--luks2-keyslots-size",
+      "256k",
+      "--offset",
+      "2048",
+      path,
+      "-",
+    ], { stdin: passphrase });
+    return { path, uuid, marker: "" };
+  }
+  const key = `${dir}/${name}.key`;
+  const plain = `${dir}/${name}.plain`;
+  const content = `${dir}/${name}.root`;
+  const marker = `MARKER-${name}-${crypto.randomUUID().slice(0, 8)}`;
+  await Deno.mkdir(content, { recursive: true });
+  await Deno.writeTextFile(`${content}/marker.txt`, `${marker}\n`);
+  await Deno.writeFile(key, crypto.getRandomValues(new Uint8Array(keyBytes)));
+  await run("truncate", ["-s", "48M", path]);
+  await run("cryptsetup", [...format, "--volume-key-file", key, path, "-"], {
+    stdin: passphrase,
+  });
   const dump = await run("cryptsetup", ["luksDump", path]);
   const offset = Number(/offset:\s+(\d+)/.exec(dump)![1]);
   await run("truncate", ["-s", String((await Deno.stat(path)).size - offset), plain]);
@@ -119,6 +154,13 @@ export interface InitrdOptions {
   omit?: string[];
   /** Include Plymouth (otherwise it is left out, installed or not). */
   plymouth?: boolean;
+  /**
+   * Kernel modules beyond the virtio-blk, dm-crypt and ext4 set (e.g.
+   * virtio_scsi and sd_mod); dracut adds their dependencies.
+   */
+  drivers?: string[];
+  /** Host files to copy into the initrd (dracut --include), e.g. an /etc/crypttab. */
+  include?: { source: string; target: string }[];
 }
 
 const BASE_MODULES = [
@@ -184,7 +226,8 @@ export async function buildInitrd(
     "--omit",
     [...(options.plymouth ? [] : ["plymouth"]), ...(options.omit ?? [])].join(" "),
     "--drivers",
-    DRIVERS,
+    [DRIVERS, ...(options.drivers ?? [])].join(" "),
+    ...(options.include ?? []).flatMap(({ source, target }) => ["--include", source, target]),
     path,
   ], { env: { dracutbasedir: base, ASKPW_ROOT: tree } });
   return { path, size: (await Deno.stat(path)).size };
@@ -234,16 +277,44 @@ export async function buildModulesArchive(dir: string): Promise<string> {
   return archive;
 }
 
+/**
+ * The device-mapper name a disk is unlocked as: systemd's default for
+ * rd.luks.uuid=, and the name {@linkcode crypttab} gives it.
+ */
+export function mapperName(disk: LuksDisk): string {
+  return `luks-${disk.uuid}`;
+}
+
+/**
+ * An /etc/crypttab for the initrd that unlocks `disks` with a typed
+ * passphrase (no key file), each as {@linkcode mapperName}.
+ */
+export function crypttab(disks: LuksDisk[]): string {
+  return disks.map((disk) => `${mapperName(disk)} UUID=${disk.uuid} none luks\n`).join("");
+}
+
+/** Options for {@linkcode kernelCommandLine}. */
+export interface KernelCommandLineOptions {
+  /**
+   * The volumes come from the initrd's /etc/crypttab ({@linkcode crypttab}):
+   * no rd.luks.uuid= at all, since systemd-cryptsetup-generator activates
+   * only the crypttab entries whose UUIDs are listed once any is given.
+   */
+  crypttab?: boolean;
+}
+
 /** The kernel command line that unlocks `root` (and `others`) and mounts it. */
 export function kernelCommandLine(
   root: LuksDisk,
   others: LuksDisk[] = [],
   extra: string[] = [],
+  options: KernelCommandLineOptions = {},
 ): string {
+  const volumes = options.crypttab ? [] : [root, ...others];
   return [
     "console=ttyS0",
-    ...[root, ...others].map((disk) => `rd.luks.uuid=${disk.uuid}`),
-    `root=/dev/mapper/luks-${root.uuid}`,
+    ...volumes.map((disk) => `rd.luks.uuid=${disk.uuid}`),
+    `root=/dev/mapper/${mapperName(root)}`,
     "rootfstype=ext4",
     "rd.shell=0",
     "rd.emergency=poweroff",
@@ -252,8 +323,36 @@ export function kernelCommandLine(
   ].join(" ");
 }
 
+/** Options for {@linkcode qemuArguments}. */
+export interface QemuOptions {
+  /**
+   * How the disks are attached: one virtio-blk PCI device each (the
+   * default), or as SCSI disks on one virtio-scsi controller, as a server
+   * with many disks would have them (a PCI bus has 32 slots, a virtio-scsi
+   * controller 256 targets).
+   */
+  bus?: "virtio-blk" | "virtio-scsi";
+}
+
 /** qemu's command line for an initrd boot on the serial console (TCG: KVM cannot run stock kernels here). */
-export function qemuArguments(initrd: string, disks: LuksDisk[], append: string): string[] {
+export function qemuArguments(
+  initrd: string,
+  disks: LuksDisk[],
+  append: string,
+  options: QemuOptions = {},
+): string[] {
+  const drives = options.bus === "virtio-scsi"
+    ? [
+      "-device",
+      "virtio-scsi-pci,id=scsi0",
+      ...disks.flatMap((disk, index) => [
+        "-drive",
+        `file=${disk.path},if=none,id=d${index},format=raw,snapshot=on`,
+        "-device",
+        `scsi-hd,drive=d${index},bus=scsi0.0,scsi-id=${index},lun=0`,
+      ]),
+    ]
+    : disks.flatMap((disk) => ["-drive", `file=${disk.path},format=raw,if=virtio,snapshot=on`]);
   return [
     "-accel",
     "tcg,thread=multi",
@@ -269,7 +368,7 @@ export function qemuArguments(initrd: string, disks: LuksDisk[], append: string)
     debianKernel().vmlinuz,
     "-initrd",
     initrd,
-    ...disks.flatMap((disk) => ["-drive", `file=${disk.path},format=raw,if=virtio,snapshot=on`]),
+    ...drives,
     "-append",
     append,
   ];

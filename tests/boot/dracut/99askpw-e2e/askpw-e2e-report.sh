@@ -1,6 +1,13 @@
 #!/bin/sh
 # Everything the boot test checks, one "E2E:" line each, then power off.
 echo "E2E: mapped: $(ls /dev/mapper | tr '\n' ' ')"
+# By the kernel's dm UUIDs (CRYPT-LUKS2-…), whatever names crypttab gave them.
+luks=0
+for uuid in /sys/block/dm-*/dm/uuid; do
+    [ -e "$uuid" ] || continue
+    case $(cat "$uuid") in CRYPT-LUKS*) luks=$((luks + 1)) ;; esac
+done
+echo "E2E: LUKS volumes mapped: $luks"
 echo "E2E: root marker: $(cat /sysroot/marker.txt)"
 for unit in askpw-agent.service askpw-fallback.service systemd-ask-password-console.service; do
     echo "E2E: unit $unit: $(systemctl show -P ActiveState "$unit")/$(systemctl show -P Result "$unit")"

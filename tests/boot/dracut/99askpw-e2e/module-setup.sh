@@ -1,7 +1,8 @@
 #!/bin/bash
 # Test-only dracut module for askpw's boot tests: reports what was unlocked and
 # how, then powers off; with askpw.e2e.kill on the kernel command line it kills
-# askpw before it can prompt. Never included unless asked for (-m askpw-e2e).
+# askpw before it can prompt, with askpw.e2e.pending=N it says when N password
+# requests are pending. Never included unless asked for (-m askpw-e2e).
 
 check() {
     return 255
@@ -16,8 +17,11 @@ install() {
     inst_multiple cat ls tr sed sleep kill journalctl
     inst_script "$moddir/askpw-e2e-report.sh" /usr/bin/askpw-e2e-report.sh
     inst_script "$moddir/askpw-e2e-kill.sh" /usr/bin/askpw-e2e-kill.sh
+    inst_script "$moddir/askpw-e2e-pending.sh" /usr/bin/askpw-e2e-pending.sh
     inst_simple "$moddir/askpw-e2e-report.service" "$systemdsystemunitdir/askpw-e2e-report.service"
     inst_simple "$moddir/askpw-e2e-kill.service" "$systemdsystemunitdir/askpw-e2e-kill.service"
+    inst_simple "$moddir/askpw-e2e-pending.service" "$systemdsystemunitdir/askpw-e2e-pending.service"
     $SYSTEMCTL -q --root "$initdir" add-wants initrd.target askpw-e2e-report.service
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-kill.service
+    $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-pending.service
 }
