@@ -17,6 +17,7 @@
  * @module
  */
 import { linkStatus } from "../ffi/file.ts";
+import { DatagramSender } from "../ffi/socket.ts";
 import { monotonicMicros } from "../ffi/clock.ts";
 import type { Logger } from "../log.ts";
 import { LogRateLimit } from "../log_rate_limit.ts";
@@ -50,7 +51,7 @@ export interface AgentOptions {
   cache?: PasswordCache;
   /** Aborting it withdraws every prompt and ends the agent. */
   stop: AbortSignal;
-  /** Called once the directories are watched (sd_notify READY=1 goes here). */
+  /** Called once the directories are watched and the frontends run (sd_notify READY=1 goes here). */
   onWatching?: () => void;
   /**
    * Finds frontends that appear later (consoles plugged in): calls `add` for
@@ -122,6 +123,8 @@ class Agent {
   #limited: LogRateLimit;
   #reactor: Reactor;
   #trackers: AskerTracker;
+  /** One socket sends every answer. */
+  #sender = new DatagramSender();
   /** Requests by ask-file path. */
   #pending = new Map<string, PendingRequest>();
   /** Ask files refused, by path, with their identity: each is logged once. */
@@ -155,12 +158,12 @@ class Agent {
   async run(): Promise<AgentResult> {
     using _limited = this.#limited;
     using _trackers = this.#trackers;
+    using _sender = this.#sender;
     using watcher = new AskDirectoryWatcher(
       this.#options.directories,
       this.#reactor,
       (changes) => this.#onChanges(changes),
     );
-    this.#options.onWatching?.();
     for (const directory of this.#options.directories) {
       if (watcher.isWatching(directory)) this.#rescan(directory);
       else {
@@ -177,6 +180,8 @@ class Agent {
       this.#frontends.push(frontend);
       workers.push(this.#work(frontend));
     });
+    // Everything is set up: what arrived meanwhile is queued in inotify.
+    this.#options.onWatching?.();
     await aborted(this.#signal);
     await Promise.all(workers);
     for (const pending of this.#pending.values()) this.#release(pending);
@@ -449,13 +454,13 @@ class Agent {
 
   #deliver(pending: PendingRequest, payload: Uint8Array<ArrayBuffer>, source: string): void {
     const { path, socket } = pending.request;
-    const delivery = deliverReply(
-      socket,
-      payload,
-      this.#reactor,
-      pending.alive.signal,
-      () => this.#log.notice(`The asker of ${path} has a full queue; the answer waits for room`),
-    ).then((outcome) => this.#delivered(pending, outcome, source));
+    const delivery = deliverReply(socket, payload, {
+      sender: this.#sender,
+      reactor: this.#reactor,
+      signal: pending.alive.signal,
+      onWaiting: () =>
+        this.#log.notice(`The asker of ${path} has a full queue; the answer waits for room`),
+    }).then((outcome) => this.#delivered(pending, outcome, source));
     this.#deliveries.add(delivery);
     delivery.finally(() => {
       this.#deliveries.delete(delivery);

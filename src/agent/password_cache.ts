@@ -42,6 +42,7 @@ export class PasswordCache implements Disposable {
   #now: () => number;
   #timers: CacheTimers | undefined;
   #timer: Timer | undefined;
+  #timerAt = Infinity;
   #maxEntries: number;
 
   /**
@@ -120,6 +121,7 @@ export class PasswordCache implements Disposable {
     this.#byOwner.clear();
     this.#timer?.cancel();
     this.#timer = undefined;
+    this.#timerAt = Infinity;
   }
 
   #expire(): void {
@@ -138,15 +140,18 @@ export class PasswordCache implements Disposable {
   /** One timer for the earliest expiry, whatever the number of entries. */
   #schedule(): void {
     if (!this.#timers) return;
-    this.#timer?.cancel();
-    this.#timer = undefined;
     let earliest = Infinity;
     for (const entries of this.#byOwner.values()) {
       for (const entry of entries) earliest = Math.min(earliest, entry.expires);
     }
+    if (earliest === this.#timerAt) return;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#timerAt = earliest;
     if (earliest === Infinity) return;
     this.#timer = this.#timers.after(Math.max(0, earliest - this.#now()), () => {
       this.#timer = undefined;
+      this.#timerAt = Infinity;
       this.#expire();
       this.#schedule();
     });

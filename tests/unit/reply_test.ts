@@ -8,6 +8,7 @@ import {
 import {
   bindDatagramSocket,
   connectDatagram,
+  DatagramSender,
   receiveDatagram,
   sendOnSocket,
 } from "../../src/ffi/socket.ts";
@@ -61,11 +62,12 @@ const never = new AbortController().signal;
 
 Deno.test("deliverReply: delivers the datagram and wipes the payload", async () => {
   await using reactor = new Reactor();
+  using sender = new DatagramSender();
   const path = `/tmp/askpw-reply-test-${Deno.pid}.sock`;
   const fd = bindDatagramSocket(path);
   try {
     const payload = encodePasswordReply([bytes("s3cret")]);
-    assert.deepEqual(await deliverReply(path, payload, reactor, never), {
+    assert.deepEqual(await deliverReply(path, payload, { sender, reactor, signal: never }), {
       kind: "sent",
       waited: false,
     });
@@ -79,22 +81,27 @@ Deno.test("deliverReply: delivers the datagram and wipes the payload", async () 
 
 Deno.test("deliverReply: a vanished asker (ENOENT) is reported, not thrown", async () => {
   await using reactor = new Reactor();
+  using sender = new DatagramSender();
   const outcome = await deliverReply(
     `/tmp/askpw-no-such-${Deno.pid}.sock`,
     encodeCancelReply(),
-    reactor,
-    never,
+    { sender, reactor, signal: never },
   );
-  assert.deepEqual(outcome, { kind: "gone", reason: "connect: ENOENT" });
+  assert.deepEqual(outcome, { kind: "gone", reason: "sendto: ENOENT" });
 });
 
 Deno.test("deliverReply: an asker that closed its socket (ECONNREFUSED) is gone", async () => {
   await using reactor = new Reactor();
+  using sender = new DatagramSender();
   const path = `/tmp/askpw-closed-${Deno.pid}.sock`;
   closeFd(bindDatagramSocket(path));
   try {
-    const outcome = await deliverReply(path, encodeCancelReply(), reactor, never);
-    assert.deepEqual(outcome, { kind: "gone", reason: "connect: ECONNREFUSED" });
+    const outcome = await deliverReply(path, encodeCancelReply(), {
+      sender,
+      reactor,
+      signal: never,
+    });
+    assert.deepEqual(outcome, { kind: "gone", reason: "sendto: ECONNREFUSED" });
   } finally {
     Deno.removeSync(path);
   }
@@ -114,6 +121,7 @@ function fillQueue(path: string): number {
 
 Deno.test("deliverReply: a full queue makes the reply wait for room, not fail", async () => {
   await using reactor = new Reactor();
+  using sender = new DatagramSender();
   const path = `/tmp/askpw-full-${Deno.pid}.sock`;
   const fd = bindDatagramSocket(path);
   try {
@@ -121,7 +129,12 @@ Deno.test("deliverReply: a full queue makes the reply wait for room, not fail", 
     assert.ok(junk > 0);
     let waited = false;
     const payload = encodePasswordReply([bytes("late")]);
-    const delivery = deliverReply(path, payload, reactor, never, () => waited = true);
+    const delivery = deliverReply(path, payload, {
+      sender,
+      reactor,
+      signal: never,
+      onWaiting: () => waited = true,
+    });
     await reactor.sleep(50);
     assert.ok(waited, "told that it waits");
     for (let i = 0; i < junk; i++) assert.deepEqual(receiveDatagram(fd, 16), bytes("x"));
@@ -136,13 +149,14 @@ Deno.test("deliverReply: a full queue makes the reply wait for room, not fail", 
 
 Deno.test("deliverReply: a waiting reply withdrawn is dropped and wiped", async () => {
   await using reactor = new Reactor();
+  using sender = new DatagramSender();
   const path = `/tmp/askpw-withdrawn-${Deno.pid}.sock`;
   const fd = bindDatagramSocket(path);
   try {
     fillQueue(path);
     const withdraw = new AbortController();
     const payload = encodePasswordReply([bytes("never")]);
-    const delivery = deliverReply(path, payload, reactor, withdraw.signal);
+    const delivery = deliverReply(path, payload, { sender, reactor, signal: withdraw.signal });
     await reactor.sleep(20);
     withdraw.abort();
     assert.deepEqual(await delivery, { kind: "cancelled" });
