@@ -88,8 +88,6 @@ const EOL_NEWLINE = 1;
 const EOL_RETURN = 2;
 const EOL_NUL = 4;
 
-/** The conf-parser's WHITESPACE set; note that \v and \f are not in it. */
-const STRIP = /^[ \t\n\r]+|[ \t\n\r]+$/g;
 
 // A regex without the `u` flag never folds a non-ASCII letter to ASCII
 // ("yeſ" stays unequal to "yes"), like systemd's strcaseeq().
@@ -302,7 +300,13 @@ function hasNoncharacter(text: string): boolean {
 }
 
 function strip(text: string): string {
-  return text.replace(STRIP, "");
+  // A scan, not /^\s+|\s+$/g: that regex retries from every position of a
+  // long inner run of blanks, quadratic time an ask file could stall us with.
+  let start = 0;
+  let end = text.length;
+  while (start < end && isWhitespace(text.charCodeAt(start))) start++;
+  while (end > start && isWhitespace(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
 }
 
 /** systemd's string_is_safe(): no control characters, quotes or backslashes. */

@@ -542,3 +542,11 @@ Deno.test("AskFileSyntaxError: is a SyntaxError with the line", () => {
   assert.equal(new AskFileSyntaxError("Bad").message, "Bad");
   assert.equal(new AskFileSyntaxError("Bad").line, undefined);
 });
+
+Deno.test("parseAskFile: a long run of blanks inside a value is kept (linear time, no backtracking)", () => {
+  // 500,000 inner blanks: the old /\s+$/g strip took minutes on this (quadratic
+  // backtracking); a fuzzer found it stalled the agent's event loop.
+  const blanks = " \t".repeat(250_000);
+  const fields = parseAskFile(encoder.encode(`[Ask]\nMessage=a${blanks}b   \nSocket=/x\n`));
+  assert.equal(fields.message, `a${blanks}b`);
+});
