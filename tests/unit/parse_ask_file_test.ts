@@ -547,6 +547,8 @@ Deno.test("parseAskFile: a long run of blanks inside a value is kept (linear tim
   // 500,000 inner blanks: the old /\s+$/g strip took minutes on this (quadratic
   // backtracking); a fuzzer found it stalled the agent's event loop.
   const blanks = " \t".repeat(250_000);
-  const fields = parseAskFile(encoder.encode(`[Ask]\nMessage=a${blanks}b   \nSocket=/x\n`));
+  const fields = parseAskFile(
+    new TextEncoder().encode(`[Ask]\nMessage=a${blanks}b   \nSocket=/x\n`),
+  );
   assert.equal(fields.message, `a${blanks}b`);
 });
