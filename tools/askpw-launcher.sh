@@ -14,5 +14,8 @@ lib=$(cd "$bin/../lib/askpw" && pwd)
 if [ -x "$lib/askpw" ]; then
   exec "$lib/askpw" "$@"
 fi
+# A 1 MB young generation: askpw allocates little, and a flood of hostile ask
+# files must not leave V8's heap grown for good.
 exec "$lib/deno" run --quiet --no-config --no-lock --no-remote --no-npm \
+  --v8-flags=--max-semi-space-size=1 \
   --allow-ffi --allow-read --allow-write --allow-env "$lib/askpw.js" "$@"

@@ -18,6 +18,7 @@
  */
 import { linkStatus } from "../ffi/file.ts";
 import { DatagramSender } from "../ffi/socket.ts";
+import { returnFreedMemory } from "../ffi/memory.ts";
 import { monotonicMicros } from "../ffi/clock.ts";
 import type { Logger } from "../log.ts";
 import { LogRateLimit } from "../log_rate_limit.ts";
@@ -34,6 +35,10 @@ import { AskerTracker } from "./asker_tracker.ts";
 import { ChangeSignal } from "./change_signal.ts";
 import type { AskOutcome, Frontend } from "./frontend.ts";
 import type { PasswordCache } from "./password_cache.ts";
+
+/** Files read before freed memory is given back, and how long after the burst began. */
+const TRIM_AFTER_FILES = 64;
+const TRIM_DELAY_MS = 1000;
 
 /** Options for {@linkcode runAgent}. */
 export interface AgentOptions {
@@ -140,6 +145,9 @@ class Agent {
   #finished = new AbortController();
   #signal: AbortSignal;
   #acceptNew = true;
+  /** Ask files read since freed memory was last given back, and the timer that will. */
+  #readSinceTrim = 0;
+  #trim: Timer | undefined;
   #sequence = 0;
   #tick = 0;
   #answered = 0;
@@ -185,6 +193,7 @@ class Agent {
     await aborted(this.#signal);
     await Promise.all(workers);
     for (const pending of this.#pending.values()) this.#release(pending);
+    this.#trim?.cancel();
     await Promise.all(this.#deliveries);
     return { answered: this.#answered, cancelled: this.#cancelled };
   }
@@ -264,6 +273,7 @@ class Agent {
   /** Reads a new ask file; `key` (device and inode) names it until it is replaced. */
   #consider(directory: AskDirectory, name: string, path: string, key: string, now: bigint): void {
     const result = readAskRequest(directory, name);
+    this.#noteRead();
     if (!result.ok) {
       this.#reject(path, key, result.reason);
       return;
@@ -315,6 +325,20 @@ class Agent {
         (pending.attempt > 1 ? `, attempt ${pending.attempt}` : ""),
     );
     this.#answerFromCache(pending);
+  }
+
+  /**
+   * A flood of ask files (hostile or not) leaves freed memory that the C
+   * allocator keeps: a second after the first file of a burst, it goes back
+   * to the kernel, so the resident size returns near where it was.
+   */
+  #noteRead(): void {
+    if (++this.#readSinceTrim < TRIM_AFTER_FILES || this.#trim) return;
+    this.#trim = this.#reactor.after(TRIM_DELAY_MS, () => {
+      this.#trim = undefined;
+      this.#readSinceTrim = 0;
+      returnFreedMemory();
+    });
   }
 
   #reject(path: string, key: string, reason: string): void {

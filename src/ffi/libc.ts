@@ -208,6 +208,7 @@ export const libcSymbols = {
     ],
     result: "i32",
   },
+  malloc_trim: { parameters: ["usize"], result: "i32" }, // int malloc_trim(size_t pad)
   madvise: {
     parameters: [
       "pointer", // void *addr

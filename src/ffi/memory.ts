@@ -112,3 +112,18 @@ export function forbidCoreDumps(): void {
 export function isDumpable(): boolean {
   return libc.symbols.prctl(PR_GET_DUMPABLE, 0n, 0n, 0n, 0n) === 1;
 }
+
+/**
+ * Gives memory that was freed back to the kernel (glibc's malloc_trim: free
+ * pages in every arena are released), so a burst of allocations does not
+ * stay in the resident size for good.
+ *
+ * @example Usage
+ * ```ts
+ * import { returnFreedMemory } from "./memory.ts";
+ * returnFreedMemory();
+ * ```
+ */
+export function returnFreedMemory(): void {
+  libc.symbols.malloc_trim(0n);
+}

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { closeFd, fileStatus, FileType, openFile, OpenFlags, readAllFromFd } from "../ffi/file.ts";
+import { closeFd, fileStatus, FileType, openFile, OpenFlags, readFd } from "../ffi/file.ts";
 import { SystemCallError } from "../ffi/errno.ts";
 import type { AskDirectory } from "./ask_directory.ts";
 import { type AskFileFields, parseAskFile } from "./parse_ask_file.ts";
@@ -87,9 +87,13 @@ export function readAskRequest(directory: AskDirectory, name: string): ReadAskRe
         reason: `too large (${status.size} bytes, at most ${MAX_ASK_FILE_SIZE})`,
       };
     }
+    const content = readIntoSharedBuffer(fd);
+    if (content === undefined) {
+      return { ok: false, key, reason: `too large (more than ${MAX_ASK_FILE_SIZE} bytes)` };
+    }
     let fields: AskFileFields;
     try {
-      fields = parseAskFile(readAllFromFd(fd, MAX_ASK_FILE_SIZE));
+      fields = parseAskFile(content);
     } catch (error) {
       return { ok: false, key, reason: `malformed: ${errorText(error)}` };
     }
@@ -111,6 +115,24 @@ export function readAskRequest(directory: AskDirectory, name: string): ReadAskRe
   } finally {
     closeFd(fd);
   }
+}
+
+/**
+ * Every ask file is read into this one buffer and parsed from it (the parser
+ * keeps nothing of it but strings): a flood of files allocates no memory for
+ * their bytes, which the C allocator would keep after they are freed.
+ */
+const sharedBuffer = new Uint8Array(MAX_ASK_FILE_SIZE + 1);
+
+/** The file's bytes (a view of the shared buffer), or `undefined` when it holds more than the limit. */
+function readIntoSharedBuffer(fd: number): Uint8Array | undefined {
+  let filled = 0;
+  while (filled < sharedBuffer.length) {
+    const count = readFd(fd, sharedBuffer.subarray(filled));
+    if (count === null || count === 0) break;
+    filled += count;
+  }
+  return filled > MAX_ASK_FILE_SIZE ? undefined : sharedBuffer.subarray(0, filled);
 }
 
 function errorCode(error: unknown): string {

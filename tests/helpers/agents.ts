@@ -8,8 +8,14 @@ import type { PrivateNamespace } from "./private_namespace.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** The permissions askpw runs with (deno.json's `askpw` task uses the same). */
-export const ASKPW_PERMISSIONS = ["--allow-ffi", "--allow-read", "--allow-write", "--allow-env"];
+/** The flags askpw runs with: its permissions and a small young generation (as the launcher). */
+export const ASKPW_PERMISSIONS = [
+  "--allow-ffi",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--v8-flags=--max-semi-space-size=1",
+];
 
 /** A running agent and what it logged. */
 export class RunningAgent implements AsyncDisposable {
