@@ -88,7 +88,6 @@ const EOL_NEWLINE = 1;
 const EOL_RETURN = 2;
 const EOL_NUL = 4;
 
-
 // A regex without the `u` flag never folds a non-ASCII letter to ASCII
 // ("yeſ" stays unequal to "yes"), like systemd's strcaseeq().
 const TRUE_WORDS = /^(?:1|yes|y|true|t|on)$/i;
