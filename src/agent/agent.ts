@@ -25,6 +25,7 @@ import { LogRateLimit } from "../log_rate_limit.ts";
 import { LOG_MESSAGE_CODE_POINTS, sanitizeMessage } from "../console/sanitize_message.ts";
 import { type AskDirectory, listAskFileNames } from "../protocol/ask_directory.ts";
 import { type AskRequest, readAskRequest } from "../protocol/ask_request.ts";
+import type { AskerIdentity } from "../protocol/asker_identity.ts";
 import { type AskDirectoryChange, AskDirectoryWatcher } from "../protocol/ask_watcher.ts";
 import { deliverReply, type DeliveryOutcome, encodePasswordReply } from "../protocol/reply.ts";
 import { replySocketProblem } from "../protocol/reply_socket_policy.ts";
@@ -58,6 +59,8 @@ export interface AgentOptions {
   stop: AbortSignal;
   /** Called once the directories are watched and the frontends run (sd_notify READY=1 goes here). */
   onWatching?: () => void;
+  /** Told what the agent is doing whenever that changes (sd_notify STATUS= goes here). */
+  onStatus?: (status: string) => void;
   /**
    * Finds frontends that appear later (consoles plugged in): calls `add` for
    * each new one until the returned handle is disposed.
@@ -95,6 +98,9 @@ interface PendingRequest {
   triedCache: boolean;
   deadline?: Timer;
   stopTracking?: () => void;
+  asker?: AskerIdentity;
+  /** Its answer waits for room in the asker's full queue. */
+  waitingForRoom?: boolean;
 }
 
 /**
@@ -142,6 +148,8 @@ class Agent {
   #lost = new Set<string>();
   #deliveries = new Set<Promise<void>>();
   #changes = new ChangeSignal();
+  #status = "";
+  #statusQueued = false;
   #finished = new AbortController();
   #signal: AbortSignal;
   #acceptNew = true;
@@ -190,6 +198,7 @@ class Agent {
     });
     // Everything is set up: what arrived meanwhile is queued in inotify.
     this.#options.onWatching?.();
+    this.#queueStatus();
     await aborted(this.#signal);
     await Promise.all(workers);
     for (const pending of this.#pending.values()) this.#release(pending);
@@ -226,7 +235,7 @@ class Agent {
       }
     }
     this.#checkFinished();
-    this.#changes.notify();
+    this.#changed();
   }
 
   /** Reads a directory whole: takes new files, forgets those that went. */
@@ -303,26 +312,29 @@ class Agent {
       const tracking = this.#trackers.track(request.pid, () => {
         this.#withdraw(pending, `its asker PID ${request.pid} exited`);
         this.#checkFinished();
-        this.#changes.notify();
+        this.#changed();
       });
       if (tracking.kind === "gone") {
         this.#skip(path, key, `its asker PID ${request.pid} is gone`);
         return;
       }
-      if (tracking.kind === "tracking") pending.stopTracking = tracking.stop;
-      else this.#log.debug(`Cannot track PID ${request.pid}: ${tracking.reason}`);
+      if (tracking.kind === "tracking") {
+        pending.stopTracking = tracking.stop;
+        pending.asker = tracking.identity;
+      } else this.#log.debug(`Cannot track PID ${request.pid}: ${tracking.reason}`);
     }
     if (request.notAfter > 0n) {
       pending.deadline = this.#reactor.at(request.notAfter, () => {
         this.#withdraw(pending, "its NotAfter= passed");
         this.#checkFinished();
-        this.#changes.notify();
+        this.#changed();
       });
     }
     this.#pending.set(path, pending);
     this.#log.info(
       `New request ${path}: ${describe(request)}` +
-        (pending.attempt > 1 ? `, attempt ${pending.attempt}` : ""),
+        (pending.attempt > 1 ? `, attempt ${pending.attempt}` : "") +
+        (pending.asker ? `; asked by ${describeIdentity(pending.asker)}` : ""),
     );
     this.#answerFromCache(pending);
   }
@@ -363,6 +375,7 @@ class Agent {
         }
         using scope = new AbortScope(this.#signal);
         await frontend.availabilityChanged?.(scope.signal);
+        this.#queueStatus();
         continue;
       }
       const pending = this.#pick(frontend);
@@ -422,7 +435,10 @@ class Agent {
     pending.prompts.signal.addEventListener("abort", onWithdraw, { once: true });
     if (pending.prompts.signal.aborted) onWithdraw();
     try {
-      return await frontend.ask(pending.request, scope.signal, { attempt: pending.attempt });
+      return await frontend.ask(pending.request, scope.signal, {
+        attempt: pending.attempt,
+        asker: pending.asker,
+      });
     } catch (error) {
       return { kind: "gone", reason: error instanceof Error ? error.message : String(error) };
     } finally {
@@ -470,7 +486,7 @@ class Agent {
       }
     } finally {
       for (const password of passwords) memory.release(password);
-      this.#changes.notify();
+      this.#changed();
     }
     this.#deliver(pending, payload, source);
     if (typed) { for (const other of this.#pending.values()) this.#answerFromCache(other); }
@@ -482,8 +498,11 @@ class Agent {
       sender: this.#sender,
       reactor: this.#reactor,
       signal: pending.alive.signal,
-      onWaiting: () =>
-        this.#log.notice(`The asker of ${path} has a full queue; the answer waits for room`),
+      onWaiting: () => {
+        pending.waitingForRoom = true;
+        this.#log.notice(`The asker of ${path} has a full queue; the answer waits for room`);
+        this.#queueStatus();
+      },
     }).then((outcome) => this.#delivered(pending, outcome, source));
     this.#deliveries.add(delivery);
     delivery.finally(() => {
@@ -519,6 +538,7 @@ class Agent {
         break;
     }
     this.#release(pending);
+    this.#queueStatus();
   }
 
   #answerFromCache(pending: PendingRequest): void {
@@ -540,7 +560,41 @@ class Agent {
       this.#log.info(`Withdrawing the answer waiting for ${pending.request.path}: ${reason}`);
     }
     this.#release(pending);
+    this.#changed();
+  }
+
+  /** Wakes the workers, and brings the status up to date. */
+  #changed(): void {
     this.#changes.notify();
+    this.#queueStatus();
+  }
+
+  /** One status per burst of changes: computed once the current callback is done. */
+  #queueStatus(): void {
+    if (!this.#options.onStatus || this.#statusQueued) return;
+    this.#statusQueued = true;
+    queueMicrotask(() => {
+      this.#statusQueued = false;
+      const status = this.#describeState();
+      if (status === this.#status) return;
+      this.#status = status;
+      this.#options.onStatus?.(status);
+    });
+  }
+
+  #describeState(): string {
+    let asking = 0;
+    let delivering = 0;
+    for (const pending of this.#pending.values()) {
+      if (pending.state === "asking") asking++;
+      if (pending.state === "delivering" && pending.waitingForRoom) delivering++;
+    }
+    const surfaces = this.#frontends.filter((frontend) => frontend.isAvailable?.() ?? true)
+      .map((frontend) => frontend.name);
+    const on = `asking on ${surfaces.join(", ") || "no surface"}`;
+    if (asking === 0 && delivering === 0) return `Waiting for password requests; ${on}`;
+    const waiting = delivering > 0 ? `, ${delivering} answer(s) waiting for room` : "";
+    return `${asking} request${asking === 1 ? "" : "s"} pending${waiting}; ${on}`;
   }
 
   /** Ends prompts and a waiting reply, and frees the request's pidfd share and timer. */
@@ -587,6 +641,16 @@ function describe(request: AskRequest): string {
   if (request.silent) parts.push("Silent=1");
   if (request.acceptCached) parts.push("AcceptCached=1");
   return parts.join(", ");
+}
+
+/** The asker for a log line: unit, executable and pidfs ID, neutralised. */
+function describeIdentity(asker: AskerIdentity): string {
+  const parts = [
+    asker.unit ?? "no unit",
+    asker.exe ?? "executable unknown",
+    `pidfs ID ${asker.pidfdId ?? "none"}`,
+  ];
+  return sanitizeMessage(parts.join(", "), LOG_MESSAGE_CODE_POINTS);
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

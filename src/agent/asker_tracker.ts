@@ -1,16 +1,19 @@
 /**
- * Knows when askers exit, through pidfds (immune to PID reuse): one pidfd
- * per asker process, shared by all of its requests, in the reactor's epoll
- * set. A process's pidfd polls readable once it has exited.
+ * Knows who asks and when askers exit, through pidfds (immune to PID
+ * reuse): one pidfd per asker process, shared by all of its requests, in the
+ * reactor's epoll set, and the process's identity read once through it. A
+ * process's pidfd polls readable once it has exited.
  *
  * @module
  */
 import { closeFd } from "../ffi/file.ts";
 import { openPidfd, processHasExited } from "../ffi/process.ts";
+import { type AskerIdentity, identifyProcess } from "../protocol/asker_identity.ts";
 import { type Reactor, Readiness, type Watch } from "../reactor/reactor.ts";
 
 interface Tracked {
   pidfd: number;
+  identity?: AskerIdentity;
   watch: Watch;
   listeners: Set<() => void>;
   closed: boolean;
@@ -18,8 +21,8 @@ interface Tracked {
 
 /** What {@linkcode AskerTracker.track} found. */
 export type Tracking =
-  /** The asker lives; dispose to stop listening. */
-  | { kind: "tracking"; stop: () => void }
+  /** The asker lives; `stop` ends the listening; `identity` says who it is. */
+  | { kind: "tracking"; stop: () => void; identity?: AskerIdentity }
   /** There is no such process. */
   | { kind: "gone" }
   /** It cannot be tracked (e.g. no pidfd support): treat it as alive. */
@@ -91,6 +94,7 @@ export class AskerTracker implements Disposable {
       const opened = pidfd;
       const entry: Tracked = {
         pidfd: opened,
+        identity: identifyProcess(pid, opened),
         listeners: new Set(),
         closed: false,
         watch: this.#reactor.watch(opened, Readiness.IN, () => this.#fire(pid, entry)),
@@ -103,6 +107,7 @@ export class AskerTracker implements Disposable {
     entry.listeners.add(listener);
     return {
       kind: "tracking",
+      identity: entry.identity,
       stop: () => {
         if (!entry.listeners.delete(listener) || entry.listeners.size > 0) return;
         this.#close(pid, entry);

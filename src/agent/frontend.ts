@@ -4,6 +4,7 @@
  * @module
  */
 import type { AskRequest } from "../protocol/ask_request.ts";
+import type { AskerIdentity } from "../protocol/asker_identity.ts";
 
 /** How asking ended. */
 export type AskOutcome =
@@ -25,6 +26,8 @@ export interface AskContext {
    * same `Id=` (cryptsetup asking again: the previous passphrase was wrong).
    */
   attempt: number;
+  /** Who asks, when askpw could tell (pidfd and /proc). */
+  asker?: AskerIdentity;
 }
 
 /** A surface that can show a request and collect the answer. */

@@ -14,13 +14,13 @@ import { ConsoleFrontend } from "../console/console_frontend.ts";
 import { restoreAllTerminals } from "../console/terminal.ts";
 import { ChangeSignal } from "../agent/change_signal.ts";
 import { forbidCoreDumps } from "../ffi/memory.ts";
-import { notifyServiceManager } from "../ffi/notify.ts";
 import { pathExists } from "../ffi/file.ts";
 import type { Logger } from "../log.ts";
 import { askDirectories } from "../protocol/ask_directory.ts";
 import { Reactor } from "../reactor/reactor.ts";
 import { secretMemory } from "../secrets/secret_memory.ts";
 import type { CommandLine } from "./parse_command_line.ts";
+import { notify, verifyManagerPidfdIds } from "./service_manager.ts";
 
 /** How long an orderly shutdown may take after SIGTERM before we force it. */
 const SHUTDOWN_GRACE_MS = 800;
@@ -41,6 +41,7 @@ const SHUTDOWN_GRACE_MS = 800;
  */
 export async function agentCommand(commandLine: CommandLine, log: Logger): Promise<number> {
   protectSecrets(log);
+  verifyManagerPidfdIds(log);
   const agentMode = commandLine.command === "watch" ? "watch" : "query";
   const stop = new AbortController();
   let forcedExit: ReturnType<typeof setTimeout> | undefined;
@@ -137,6 +138,7 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
         log.debug(`Watching ${directories.map((directory) => directory.path).join(", ")}`);
         notify(log, "READY=1\nSTATUS=Watching for password requests");
       },
+      onStatus: (status) => notify(log, `STATUS=${status}`),
     });
     notify(log, "STOPPING=1\nSTATUS=Shutting down");
     return result.cancelled ? 130 : 0;
@@ -180,12 +182,4 @@ function useColors(): boolean {
   if (systemdColors !== undefined) return !/^(0|no|false|off)$/i.test(systemdColors);
   if (Deno.env.get("NO_COLOR") !== undefined) return false;
   return Deno.env.get("TERM") !== "dumb";
-}
-
-function notify(log: Logger, state: string): void {
-  try {
-    notifyServiceManager(state);
-  } catch (error) {
-    log.warning(`sd_notify failed: ${(error as Error).message}`);
-  }
 }

@@ -4,13 +4,25 @@
  * @module
  */
 import { monotonicMicros } from "../ffi/clock.ts";
+import { closeFd } from "../ffi/file.ts";
+import { openPidfd } from "../ffi/process.ts";
 import { sanitizeMessage } from "../console/sanitize_message.ts";
 import { askDirectories, listAskFileNames } from "../protocol/ask_directory.ts";
 import { type AskRequest, readAskRequest } from "../protocol/ask_request.ts";
+import { type AskerIdentity, identifyProcess } from "../protocol/asker_identity.ts";
 import { requestStaleness } from "../protocol/request_liveness.ts";
 
+/** A pending request and, when it can be told, who asks. */
+export interface PendingRequest {
+  /** The request. */
+  request: AskRequest;
+  /** Its asker's identity (pidfd-verified). */
+  asker?: AskerIdentity;
+}
+
 /**
- * Collects the valid, still-wanted requests of every ask directory.
+ * Collects the valid, still-wanted requests of every ask directory, with
+ * their askers' identities.
  *
  * @example Usage
  * ```ts
@@ -19,15 +31,16 @@ import { requestStaleness } from "../protocol/request_liveness.ts";
  * ```
  * @returns The requests.
  */
-export async function pendingRequests(): Promise<AskRequest[]> {
-  const requests: AskRequest[] = [];
+export async function pendingRequests(): Promise<PendingRequest[]> {
+  const requests: PendingRequest[] = [];
   const now = monotonicMicros();
   for (
     const directory of await askDirectories(Deno.env.get("XDG_RUNTIME_DIR"), { create: false })
   ) {
     for (const name of listAskFileNames(directory)) {
       const result = readAskRequest(directory, name);
-      if (result.ok && !requestStaleness(result.request, now)) requests.push(result.request);
+      if (!result.ok || requestStaleness(result.request, now)) continue;
+      requests.push({ request: result.request, asker: identify(result.request.pid) });
     }
   }
   return requests;
@@ -48,14 +61,34 @@ export async function listCommand(json: boolean): Promise<number> {
   const requests = await pendingRequests();
   const lines = json
     ? [JSON.stringify(requests.map(toJson), null, 2)]
-    : requests.map((request) =>
-      `'${sanitizeMessage(request.message ?? "n/a")}' (PID ${request.pid})`
+    : requests.map(({ request, asker }) =>
+      `'${sanitizeMessage(request.message ?? "n/a")}' (PID ${request.pid}${
+        asker ? `, ${sanitizeMessage(describeIdentity(asker))}` : ""
+      })`
     );
   if (lines.length > 0) console.log(lines.join("\n"));
   return 0;
 }
 
-function toJson(request: AskRequest) {
+function identify(pid: number): AskerIdentity | undefined {
+  if (pid <= 0) return undefined;
+  let pidfd: number | undefined;
+  try {
+    pidfd = openPidfd(pid);
+    return pidfd === undefined ? undefined : identifyProcess(pid, pidfd);
+  } catch {
+    return undefined;
+  } finally {
+    if (pidfd !== undefined) closeFd(pidfd);
+  }
+}
+
+function describeIdentity(asker: AskerIdentity): string {
+  return [asker.unit ?? "no unit", asker.exe ?? "executable unknown"].join(", ") +
+    `, pidfs ID ${asker.pidfdId ?? "none"}`;
+}
+
+function toJson({ request, asker }: PendingRequest) {
   return {
     path: request.path,
     message: request.message ?? null,
@@ -68,5 +101,14 @@ function toJson(request: AskRequest) {
     silent: request.silent,
     // NotAfter is a 64-bit µs value: a string keeps every digit.
     notAfter: request.notAfter.toString(),
+    // The pidfs ID too (a 64-bit value); "none" where the kernel has no pidfs.
+    asker: asker
+      ? {
+        pid: asker.pid,
+        pidfdId: asker.pidfdId?.toString() ?? "none",
+        exe: asker.exe ?? null,
+        unit: asker.unit ?? null,
+      }
+      : null,
   };
 }

@@ -8,6 +8,7 @@ import { initrdKernelOptions } from "../initrd/kernel_command_line.ts";
 import { createLogger } from "../log.ts";
 import { VERSION } from "../version.ts";
 import { agentCommand } from "./agent_command.ts";
+import { askCommand } from "./ask_command.ts";
 import { listCommand } from "./list_command.ts";
 import { parseCommandLine, USAGE, UsageError } from "./parse_command_line.ts";
 
@@ -23,6 +24,8 @@ import { parseCommandLine, USAGE, UsageError } from "./parse_command_line.ts";
  * @returns 0 on success, 2 on a usage error, 1 on a failure, 130 after Ctrl-C.
  */
 export async function main(args: readonly string[]): Promise<number> {
+  // `ask` has options of its own (systemd-ask-password's).
+  if (args[0] === "ask") return await askCommand(args.slice(1));
   let commandLine;
   try {
     commandLine = parseCommandLine(args);

@@ -12,6 +12,7 @@ import { muteKernelMessages } from "../initrd/kernel_messages.ts";
 import type { PlymouthMonitor } from "../plymouth/plymouth_monitor.ts";
 import type { Logger } from "../log.ts";
 import type { AskRequest } from "../protocol/ask_request.ts";
+import { type AskerIdentity, describeAsker } from "../protocol/asker_identity.ts";
 import { MAX_PASSWORD_SIZE } from "../protocol/reply.ts";
 import { type Reactor, Readiness } from "../reactor/reactor.ts";
 import { secretMemory } from "../secrets/secret_memory.ts";
@@ -20,8 +21,11 @@ import { sanitizeMessage } from "./sanitize_message.ts";
 import { Terminal } from "./terminal.ts";
 
 const encoder = new TextEncoder();
+/** An asker's name is shown in at most this many characters. */
+const ASKER_CODE_POINTS = 96;
 const HIGHLIGHT = "\x1b[0;1;39m";
 const GREY = "\x1b[0;90m";
+const DIM = "\x1b[0;2m";
 const RESET = "\x1b[0m";
 
 /** Options for a {@linkcode ConsoleFrontend}. */
@@ -161,6 +165,7 @@ export class ConsoleFrontend implements Frontend {
           `The previous passphrase was not accepted (attempt ${context.attempt}).\n`,
         ));
       }
+      if (context.asker) terminal.write(askerLine(context.asker, colors));
       terminal.write(promptBytes(request, editor, colors));
       for (;;) {
         const events = await reactor.ready(terminal.fd, Readiness.IN, signal);
@@ -205,6 +210,12 @@ function aborted(signal: AbortSignal): Promise<void> {
 function echoMode(request: AskRequest): EchoMode {
   if (request.silent) return "silent"; // Silent wins over Echo, as in systemd
   return request.echo ? "echo" : "masked";
+}
+
+/** "asked by <unit>" above the prompt, so a rogue asker shows for what it is. */
+function askerLine(asker: AskerIdentity, colors: boolean): Uint8Array<ArrayBuffer> {
+  const who = sanitizeMessage(describeAsker(asker), ASKER_CODE_POINTS);
+  return encoder.encode(colors ? `${DIM}asked by ${who}${RESET}\n` : `asked by ${who}\n`);
 }
 
 function promptBytes(

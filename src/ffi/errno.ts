@@ -22,6 +22,10 @@ export const Errno = {
   ENOTTY: 25,
   ELOOP: 40,
   ENOSYS: 38,
+  ENOPROTOOPT: 92,
+  EEXIST: 17,
+  ENOKEY: 126,
+  EKEYEXPIRED: 127,
   ECONNREFUSED: 111,
 } as const;
 

@@ -321,3 +321,88 @@ export function linkTarget(path: string): string | undefined {
   if (count < 0) return undefined;
   return new TextDecoder().decode(buffer.subarray(0, count));
 }
+
+const RENAME_NOREPLACE = 1;
+const AT_FDCWD = -100;
+
+/**
+ * Renames `from` to `to` unless `to` exists (renameat2 RENAME_NOREPLACE), so
+ * a file appears under its final name complete and never replaces another.
+ *
+ * @example Usage
+ * ```ts
+ * import { renameNoReplace } from "./file.ts";
+ * renameNoReplace("/tmp/a.tmp", "/tmp/a"); // false when /tmp/a exists
+ * ```
+ * @param from The current path.
+ * @param to The new path.
+ * @returns Whether it was renamed; false when `to` exists (EEXIST).
+ * @throws {SystemCallError} On other errors.
+ */
+export function renameNoReplace(from: string, to: string): boolean {
+  const result = libc.symbols.renameat2(
+    AT_FDCWD,
+    cString(from),
+    AT_FDCWD,
+    cString(to),
+    RENAME_NOREPLACE,
+  );
+  if (result === 0) return true;
+  const errno = lastErrno();
+  if (errno === Errno.EEXIST) return false;
+  throw new SystemCallError("renameat2", errno, to);
+}
+
+/**
+ * Removes a file; one already gone is no error.
+ *
+ * @example Usage
+ * ```ts
+ * import { removeFile } from "./file.ts";
+ * removeFile("/tmp/askpw-nothing-here");
+ * ```
+ * @param path The file.
+ */
+export function removeFile(path: string): void {
+  libc.symbols.unlink(cString(path));
+}
+
+/**
+ * Sets a file's times to now (as touch(1)); askers touch the ask directory
+ * after pushing a password to the kernel keyring, so that waiting askers
+ * look there again.
+ *
+ * @example Usage
+ * ```ts
+ * import { touch } from "./file.ts";
+ * touch("/tmp");
+ * ```
+ * @param path The file or directory.
+ * @returns Whether it worked.
+ */
+export function touch(path: string): boolean {
+  return libc.symbols.utimensat(AT_FDCWD, cString(path), null, 0) === 0;
+}
+
+/**
+ * Runs `action` with the process umask set to `mask` (bind(2) creates a
+ * socket file with the umask's permissions, and there is no fchmod for one
+ * before it exists).
+ *
+ * @example Usage
+ * ```ts
+ * import { withUmask } from "./file.ts";
+ * withUmask(0o177, () => {});
+ * ```
+ * @param mask The umask while `action` runs.
+ * @param action What to run.
+ * @returns What `action` returns.
+ */
+export function withUmask<T>(mask: number, action: () => T): T {
+  const previous = libc.symbols.umask(mask);
+  try {
+    return action();
+  } finally {
+    libc.symbols.umask(previous);
+  }
+}

@@ -55,6 +55,44 @@ export const libcSymbols = {
     ],
     result: "i32",
   },
+  fstatfs: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // struct statfs *buf (120 bytes on x86_64)
+    ],
+    result: "i32",
+  },
+  name_to_handle_at: {
+    parameters: [
+      "i32", // int dirfd
+      "buffer", // const char *pathname
+      "buffer", // struct file_handle *handle
+      "buffer", // int *mount_id
+      "i32", // int flags
+    ],
+    result: "i32",
+  },
+  renameat2: {
+    parameters: [
+      "i32", // int olddirfd
+      "buffer", // const char *oldpath
+      "i32", // int newdirfd
+      "buffer", // const char *newpath
+      "u32", // unsigned int flags
+    ],
+    result: "i32",
+  },
+  utimensat: {
+    parameters: [
+      "i32", // int dirfd
+      "buffer", // const char *pathname
+      "pointer", // const struct timespec times[2] (NULL: now)
+      "i32", // int flags
+    ],
+    result: "i32",
+  },
+  unlink: { parameters: ["buffer"], result: "i32" }, // int unlink(const char *pathname)
+  umask: { parameters: ["u32"], result: "u32" }, // mode_t umask(mode_t mask)
   readlink: {
     parameters: [
       "buffer", // const char *pathname
@@ -161,7 +199,15 @@ export const libcSymbols = {
     parameters: ["i64", "i64", "i64"], // long number, long arg1, long arg2
     result: "i64",
   },
+  syscall6: {
+    name: "syscall",
+    // long syscall(long number, ...): add_key, request_key and keyctl, which
+    // glibc does not wrap (libkeyutils does; askpw does not link it).
+    parameters: ["i64", "i64", "i64", "i64", "i64", "i64"], // long number, long arg1 … arg5
+    result: "i64",
+  },
   getpid: { parameters: [], result: "i32" }, // pid_t getpid(void)
+  geteuid: { parameters: [], result: "u32" }, // uid_t geteuid(void)
   prctl: {
     parameters: [
       "i32", // int option
@@ -275,6 +321,22 @@ export const libcSymbols = {
       "i32", // int sockfd
       "buffer", // const void *buf
       "usize", // size_t len
+      "i32", // int flags
+    ],
+    result: "isize",
+  },
+  recvmsg: {
+    parameters: [
+      "i32", // int sockfd
+      "buffer", // struct msghdr *msg (56 bytes)
+      "i32", // int flags
+    ],
+    result: "isize",
+  },
+  sendmsg: {
+    parameters: [
+      "i32", // int sockfd
+      "buffer", // const struct msghdr *msg
       "i32", // int flags
     ],
     result: "isize",

@@ -76,6 +76,20 @@ export function processIsAlive(pid: number): boolean {
 }
 
 /**
+ * Our effective user id.
+ *
+ * @example Usage
+ * ```ts
+ * import { effectiveUserId } from "./process.ts";
+ * effectiveUserId(); // 0 as root
+ * ```
+ * @returns geteuid().
+ */
+export function effectiveUserId(): number {
+  return libc.symbols.geteuid();
+}
+
+/**
  * Our real user id.
  *
  * @example Usage

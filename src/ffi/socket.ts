@@ -18,10 +18,17 @@ export const SocketConstants = {
   SOL_SOCKET: 1,
   SO_PASSCRED: 16,
   SO_PEERCRED: 17,
+  SO_PASSPIDFD: 76,
   SO_PEERPIDFD: 77,
   SO_PASSRIGHTS: 83,
+  SCM_RIGHTS: 1,
+  SCM_CREDENTIALS: 2,
+  SCM_PIDFD: 4,
+  MSG_CTRUNC: 0x8,
+  MSG_TRUNC: 0x20,
   MSG_DONTWAIT: 0x40,
   MSG_NOSIGNAL: 0x4000,
+  MSG_CMSG_CLOEXEC: 0x40000000,
 } as const;
 
 const encoder = new TextEncoder();
@@ -401,4 +408,203 @@ export function peerCredentials(fd: number): PeerCredentials {
     uid: view.getUint32(4, true),
     gid: view.getUint32(8, true),
   };
+}
+
+/**
+ * Sets an integer socket option that older kernels may not have
+ * (SO_PASSPIDFD: 6.5, SO_PASSRIGHTS: 6.16).
+ *
+ * @example Usage
+ * ```ts
+ * import { setIntegerOption, SocketConstants } from "./socket.ts";
+ * declare const fd: number;
+ * setIntegerOption(fd, SocketConstants.SO_PASSRIGHTS, 0); // false before Linux 6.16
+ * ```
+ * @param fd The socket.
+ * @param option An SOL_SOCKET option.
+ * @param value Its value.
+ * @returns Whether the kernel took it; false when it does not know the option.
+ * @throws {SystemCallError} On other errors.
+ */
+export function setIntegerOption(fd: number, option: number, value: number): boolean {
+  const bytes = new Uint8Array(new Int32Array([value]).buffer);
+  if (libc.symbols.setsockopt(fd, SocketConstants.SOL_SOCKET, option, bytes, 4) === 0) return true;
+  const errno = lastErrno();
+  if (errno === Errno.ENOPROTOOPT || errno === Errno.EINVAL) return false;
+  throw new SystemCallError("setsockopt", errno, `option ${option}`);
+}
+
+/**
+ * The peer of a connected socket as a pidfd (SO_PEERPIDFD, Linux 6.5+).
+ *
+ * @example Usage
+ * ```ts
+ * import { peerPidfd } from "./socket.ts";
+ * declare const fd: number;
+ * const pidfd = peerPidfd(fd); // undefined before Linux 6.5
+ * ```
+ * @param fd A connected AF_UNIX socket.
+ * @returns A new pidfd (the caller closes it), or `undefined` when the kernel has none.
+ */
+export function peerPidfd(fd: number): number | undefined {
+  const value = new Int32Array([-1]);
+  const length = new Uint32Array([4]);
+  const result = libc.symbols.getsockopt(
+    fd,
+    SocketConstants.SOL_SOCKET,
+    SocketConstants.SO_PEERPIDFD,
+    new Uint8Array(value.buffer),
+    new Uint8Array(length.buffer),
+  );
+  return result === 0 && value[0] >= 0 ? value[0] : undefined;
+}
+
+/** One datagram received with its control messages sorted out. */
+export interface ReceivedMessage {
+  /** The payload (at most the capacity asked for). */
+  bytes: Uint8Array;
+  /** The datagram was longer than the capacity (MSG_TRUNC). */
+  truncated: boolean;
+  /** Control data did not fit (MSG_CTRUNC): passed descriptors may have been lost. */
+  controlTruncated: boolean;
+  /** SCM_CREDENTIALS, when SO_PASSCRED is on. */
+  credentials?: PeerCredentials;
+  /** SCM_PIDFD, when SO_PASSPIDFD is on: a pidfd of the sender (the caller closes it). */
+  pidfd?: number;
+  /** SCM_RIGHTS: descriptors the sender attached (the caller closes them). */
+  fds: number[];
+}
+
+const CMSG_HEADER = 16;
+const align8 = (n: number) => (n + 7) & ~7;
+
+/**
+ * Receives one datagram with recvmsg(2) and parses its control messages
+ * (credentials, pidfd, passed descriptors; all received close-on-exec).
+ *
+ * @example Usage
+ * ```ts
+ * import { bindDatagramSocket, receiveMessage } from "./socket.ts";
+ * const fd = bindDatagramSocket(`/tmp/askpw-recvmsg-${Deno.pid}.sock`);
+ * receiveMessage(fd, 2049); // null: nothing queued
+ * ```
+ * @param fd A non-blocking socket.
+ * @param capacity Payload bytes to receive; longer datagrams are cut and flagged.
+ * @param into Where the payload goes (e.g. secret memory); a new buffer when omitted.
+ * @returns The message, or `null` when none is queued.
+ * @throws {SystemCallError} On errors other than EAGAIN.
+ */
+export function receiveMessage(
+  fd: number,
+  capacity: number,
+  into: Uint8Array<ArrayBuffer> = new Uint8Array(capacity),
+): ReceivedMessage | null {
+  const payload = into.subarray(0, capacity);
+  const control = new Uint8Array(512);
+  // struct iovec (16 bytes) and struct msghdr (56 bytes).
+  const iov = new BigUint64Array([
+    BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(payload))),
+    BigInt(capacity),
+  ]);
+  const header = new Uint8Array(56);
+  const view = new DataView(header.buffer);
+  view.setBigUint64(16, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(iov))), true);
+  view.setBigUint64(24, 1n, true);
+  view.setBigUint64(32, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(control))), true);
+  view.setBigUint64(40, BigInt(control.length), true);
+  const flags = SocketConstants.MSG_DONTWAIT | SocketConstants.MSG_TRUNC |
+    SocketConstants.MSG_CMSG_CLOEXEC;
+  const count = Number(libc.symbols.recvmsg(fd, header, flags));
+  if (count < 0) {
+    const errno = lastErrno();
+    if (errno === Errno.EAGAIN) return null;
+    throw new SystemCallError("recvmsg", errno);
+  }
+  const messageFlags = view.getInt32(48, true);
+  const controlLength = Number(view.getBigUint64(40, true));
+  const message: ReceivedMessage = {
+    bytes: payload.subarray(0, Math.min(count, capacity)),
+    truncated: (messageFlags & SocketConstants.MSG_TRUNC) !== 0 || count > capacity,
+    controlTruncated: (messageFlags & SocketConstants.MSG_CTRUNC) !== 0,
+    fds: [],
+  };
+  const cmsgs = new DataView(control.buffer);
+  for (let offset = 0; offset + CMSG_HEADER <= controlLength;) {
+    const length = Number(cmsgs.getBigUint64(offset, true));
+    if (length < CMSG_HEADER || offset + length > controlLength) break;
+    const level = cmsgs.getInt32(offset + 8, true);
+    const type = cmsgs.getInt32(offset + 12, true);
+    const data = offset + CMSG_HEADER;
+    if (level === SocketConstants.SOL_SOCKET) {
+      if (type === SocketConstants.SCM_CREDENTIALS && length >= CMSG_HEADER + 12) {
+        message.credentials = {
+          pid: cmsgs.getInt32(data, true),
+          uid: cmsgs.getUint32(data + 4, true),
+          gid: cmsgs.getUint32(data + 8, true),
+        };
+      } else if (type === SocketConstants.SCM_PIDFD && length >= CMSG_HEADER + 4) {
+        message.pidfd = cmsgs.getInt32(data, true);
+      } else if (type === SocketConstants.SCM_RIGHTS) {
+        for (let at = data; at + 4 <= offset + length; at += 4) {
+          message.fds.push(cmsgs.getInt32(at, true));
+        }
+      }
+    }
+    offset += align8(length);
+  }
+  return message;
+}
+
+/**
+ * Sends one datagram with descriptors attached (SCM_RIGHTS): what a hostile
+ * replier does; askers refuse it (tests use this).
+ *
+ * @example Usage
+ * ```ts
+ * import { sendWithDescriptors } from "./socket.ts";
+ * try {
+ *   sendWithDescriptors("/run/nonexistent.sock", new Uint8Array([0x2b]), [0]);
+ * } catch (error) {
+ *   console.log(String(error)); // sendmsg …: ENOENT
+ * }
+ * ```
+ * @param path The receiving socket.
+ * @param payload The datagram.
+ * @param fds Descriptors to pass.
+ * @throws {SystemCallError} When sending fails (EPERM: the receiver set SO_PASSRIGHTS=0).
+ */
+export function sendWithDescriptors(
+  path: string,
+  payload: Uint8Array<ArrayBuffer>,
+  fds: number[],
+): void {
+  const { address, length } = unixAddress(path);
+  const fd = unixSocket(SocketConstants.SOCK_DGRAM, false, () => {});
+  try {
+    const controlLength = CMSG_HEADER + 4 * fds.length;
+    const control = new Uint8Array(align8(controlLength));
+    const cmsg = new DataView(control.buffer);
+    cmsg.setBigUint64(0, BigInt(controlLength), true);
+    cmsg.setInt32(8, SocketConstants.SOL_SOCKET, true);
+    cmsg.setInt32(12, SocketConstants.SCM_RIGHTS, true);
+    fds.forEach((passed, index) => cmsg.setInt32(CMSG_HEADER + 4 * index, passed, true));
+    const iov = new BigUint64Array([
+      BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(payload))),
+      BigInt(payload.length),
+    ]);
+    const header = new Uint8Array(56);
+    const view = new DataView(header.buffer);
+    view.setBigUint64(0, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(address))), true);
+    view.setUint32(8, length, true);
+    view.setBigUint64(16, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(iov))), true);
+    view.setBigUint64(24, 1n, true);
+    view.setBigUint64(32, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(control))), true);
+    view.setBigUint64(40, BigInt(control.length), true);
+    const sent = Number(
+      libc.symbols.sendmsg(fd, header, SocketConstants.MSG_NOSIGNAL | SocketConstants.MSG_DONTWAIT),
+    );
+    if (sent < 0) throw new SystemCallError("sendmsg", lastErrno(), path);
+  } finally {
+    closeFd(fd);
+  }
 }

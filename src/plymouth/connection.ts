@@ -10,7 +10,7 @@
  * @module
  */
 import { closeFd, readFd, writeSome } from "../ffi/file.ts";
-import { connectStream, type PeerCredentials, peerCredentials } from "../ffi/socket.ts";
+import { connectStream, type PeerCredentials, peerCredentials, peerPidfd } from "../ffi/socket.ts";
 import { type Reactor, Readiness } from "../reactor/reactor.ts";
 import { SECRET_SLOT_SIZE, secretMemory } from "../secrets/secret_memory.ts";
 import {
@@ -100,6 +100,16 @@ export class PlymouthConnection implements Disposable {
   /** The peer's credentials (SO_PEERCRED at connect time): uid 0, its PID. */
   get peer(): PeerCredentials {
     return this.#peer;
+  }
+
+  /**
+   * plymouthd as a pidfd (SO_PEERPIDFD, Linux 6.5+): its identity can be
+   * read without trusting its PID, and it polls readable when plymouthd exits.
+   *
+   * @returns A new pidfd the caller closes, or `undefined` on older kernels.
+   */
+  peerPidfd(): number | undefined {
+    return peerPidfd(this.#fd);
   }
 
   /**

@@ -19,7 +19,15 @@ import type { Reactor } from "../reactor/reactor.ts";
 import { secretMemory } from "../secrets/secret_memory.ts";
 import { PlymouthConnection, PlymouthGoneError } from "./connection.ts";
 import type { PlymouthMonitor } from "./plymouth_monitor.ts";
-import { CANCEL_ANSWER, PlymouthProtocolError, PlymouthRequest } from "./protocol.ts";
+import {
+  CANCEL_ANSWER,
+  MAX_ARGUMENT_BYTES,
+  PlymouthProtocolError,
+  PlymouthRequest,
+} from "./protocol.ts";
+import { describeAsker } from "../protocol/asker_identity.ts";
+
+const encoder = new TextEncoder();
 import { cancelPlymouthPrompt } from "./stale_prompt.ts";
 
 /** Options for a {@linkcode PlymouthFrontend}. */
@@ -114,7 +122,7 @@ export class PlymouthFrontend implements Frontend {
           `The previous passphrase was not accepted (attempt ${context.attempt}).`,
         );
       }
-      const message = sanitizeMessage(request.message || "Password:");
+      const message = withAsker(sanitizeMessage(request.message || "Password:"), context);
       // plymouth has no silent mode: Silent=1 is asked masked.
       const type = request.echo && !request.silent
         ? PlymouthRequest.QUESTION
@@ -183,6 +191,13 @@ export class PlymouthFrontend implements Frontend {
       // A message is a nicety; plymouthd gone is handled by the prompt itself.
     }
   }
+}
+
+/** The prompt with "(asked by …)" after it, when both fit plymouthd's 254 bytes. */
+function withAsker(message: string, context: AskContext): string {
+  if (!context.asker) return message;
+  const full = `${message} (asked by ${sanitizeMessage(describeAsker(context.asker), 96)})`;
+  return encoder.encode(full).length <= MAX_ARGUMENT_BYTES ? full : message;
 }
 
 /**

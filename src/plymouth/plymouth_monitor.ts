@@ -5,11 +5,13 @@
  *
  * @module
  */
-import { linkTarget } from "../ffi/file.ts";
+import { closeFd, linkTarget } from "../ffi/file.ts";
+import { identifyProcess } from "../protocol/asker_identity.ts";
+import { processHasExited } from "../ffi/process.ts";
 import { ChangeSignal } from "../agent/change_signal.ts";
 import type { Logger } from "../log.ts";
 import { AbortScope } from "../reactor/abort_scope.ts";
-import type { Reactor } from "../reactor/reactor.ts";
+import { type Reactor, Readiness, type Watch } from "../reactor/reactor.ts";
 import { PLYMOUTH_SOCKET, PlymouthConnection } from "./connection.ts";
 import { PlymouthRequest } from "./protocol.ts";
 
@@ -33,6 +35,8 @@ export class PlymouthMonitor {
   #impostor = "";
   /** A plymouthd that broke the protocol: not used again while this PID serves. */
   #distrusted = 0;
+  /** plymouthd's pidfd (SO_PEERPIDFD) in the reactor: its exit is noticed at once. */
+  #exitWatch: { pid: number; pidfd: number; watch: Watch } | undefined;
 
   /**
    * Creates the monitor; call {@linkcode PlymouthMonitor.run} to start it.
@@ -104,6 +108,10 @@ export class PlymouthMonitor {
    * @param signal Ends the check early.
    */
   async refresh(signal: AbortSignal): Promise<void> {
+    // Its pidfd knows before any ping does.
+    if (this.#exitWatch && processHasExited(this.#exitWatch.pidfd)) {
+      this.#onExit(this.#exitWatch.pid);
+    }
     let alive = false;
     let pid = 0;
     const dial = PlymouthConnection.open(this.#reactor, this.#socket);
@@ -124,6 +132,7 @@ export class PlymouthMonitor {
         const reply = await connection.request(PlymouthRequest.PING, undefined, signal, 2000);
         alive = reply.kind === "ack" && connection.peer.pid !== this.#distrusted;
         pid = alive ? connection.peer.pid : 0;
+        if (alive && this.#exitWatch?.pid !== pid) this.#watchExit(connection);
       } catch {
         alive = false;
       }
@@ -152,6 +161,50 @@ export class PlymouthMonitor {
    * @param signal Stops the monitor.
    */
   async run(signal: AbortSignal): Promise<void> {
+    try {
+      await this.#run(signal);
+    } finally {
+      this.#stopExitWatch();
+    }
+  }
+
+  /** Identifies plymouthd through its pidfd and learns of its exit through it. */
+  #watchExit(connection: PlymouthConnection): void {
+    this.#stopExitWatch();
+    const pid = connection.peer.pid;
+    const pidfd = connection.peerPidfd();
+    if (pidfd === undefined) {
+      this.#log.debug(`plymouthd (PID ${pid}): no SO_PEERPIDFD on this kernel; pings tell its end`);
+      return;
+    }
+    const identity = identifyProcess(pid, pidfd);
+    this.#log.debug(
+      `plymouthd (PID ${pid}) is ${identity?.exe ?? "an unknown executable"}, unit ${
+        identity?.unit ?? "none"
+      }, pidfs ID ${identity?.pidfdId ?? "none"}`,
+    );
+    const watch = this.#reactor.watch(pidfd, Readiness.IN, () => this.#onExit(pid));
+    this.#exitWatch = { pid, pidfd, watch };
+  }
+
+  #onExit(pid: number): void {
+    this.#stopExitWatch();
+    if (this.pid !== pid) return;
+    this.#log.info(`plymouthd (PID ${pid}) exited; the consoles prompt`);
+    this.alive = false;
+    this.pid = 0;
+    this.terminals = new Set();
+    this.#changes.notify();
+  }
+
+  #stopExitWatch(): void {
+    if (!this.#exitWatch) return;
+    this.#exitWatch.watch.close();
+    closeFd(this.#exitWatch.pidfd);
+    this.#exitWatch = undefined;
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       await this.refresh(signal);
       using nap = new AbortScope(signal);

@@ -287,3 +287,20 @@ Deno.test({
   splash.type("after quit\r");
   expectReply(await asker.reply(), "+after quit\0");
 });
+
+Deno.test({
+  ...options,
+  name: "plymouth: plymouthd is identified through SO_PEERPIDFD, and its exit seen through it",
+}, async () => {
+  await using fixture = await setUp();
+  const { plymouthd, agent } = fixture;
+  const pidfs = agent.log.match(
+    /plymouthd \(PID (\d+)\) is \/usr\/sbin\/plymouthd, unit \S+, pidfs ID (\d+|none)/,
+  );
+  assert.ok(pidfs, `identity line missing; log: ${agent.log}`);
+  assert.equal(Number(pidfs[1]), plymouthd.pid);
+  await agent.waitForLog("Watching");
+  await plymouthd.kill();
+  // Noticed through the pidfd, not by a failing ping.
+  await agent.waitForLog(`plymouthd (PID ${plymouthd.pid}) exited; the consoles prompt`);
+});
