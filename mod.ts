@@ -40,6 +40,7 @@ export { replySocketProblem } from "./src/protocol/reply_socket_policy.ts";
 export { requestStaleness } from "./src/protocol/request_liveness.ts";
 export {
   deliverReply,
+  type DeliveryOptions,
   type DeliveryOutcome,
   encodeCancelReply,
   encodePasswordReply,
@@ -94,6 +95,26 @@ export {
 } from "./src/reactor/reactor.ts";
 export { SecretMemory, secretMemory } from "./src/secrets/secret_memory.ts";
 export { LogRateLimit, type LogRateLimitOptions } from "./src/log_rate_limit.ts";
+export {
+  askPassword,
+  type AskPasswordOptions,
+  type AskPasswordResult,
+} from "./src/asker/ask_password.ts";
+export {
+  type ReplyDatagram,
+  type ReplySender,
+  ReplySocket,
+  type ReplySocketFeatures,
+} from "./src/asker/reply_socket.ts";
+export { type AskFileContent, formatAskFile, publishAskFile } from "./src/asker/ask_file_writer.ts";
+export {
+  type AskerIdentity,
+  describeAsker,
+  identifyProcess,
+  unitFromCgroup,
+} from "./src/protocol/asker_identity.ts";
+export { ChangeSignal } from "./src/agent/change_signal.ts";
+export { type PeerCredentials } from "./src/ffi/socket.ts";
 export { main } from "./src/cli/main.ts";
 export { VERSION } from "./src/version.ts";
 

@@ -18,6 +18,7 @@ const PASSPHRASE = "correct horse battery";
 // (?<![="]): log lines quoting the message (Message=…, "…") are not prompts. No trailing
 // space: plymouth's details view prints "<message>:" right before the bullets.
 const PROMPT = /(?<![="])Please enter passphrase for disk [^\n]*?:/;
+const HOOK_PROMPT = /(?<![="])Hook question:/;
 const options = { sanitizeOps: false, sanitizeResources: false };
 
 interface Fixture {
@@ -74,6 +75,7 @@ async function boot(
   extra: string[],
   answers: string[],
   initrdPath?: string,
+  hookAnswer?: string,
 ) {
   const initrd = initrdPath ?? (await setUp()).initrd;
   const append = kernelCommandLine(disks[0], disks.slice(1), extra);
@@ -89,6 +91,14 @@ async function boot(
     // Let the agent finish switching the terminal to no-echo before typing.
     await new Promise((resolve) => setTimeout(resolve, 500));
     await vm.type(`${answer}\r`);
+  }
+  if (hookAnswer !== undefined) {
+    // The initrd hook (askpw.e2e.ask) asks once the root is unlocked, and lists
+    // the pending requests while it waits: answer only after that.
+    offset = await vm.waitFor(HOOK_PROMPT, 400, offset);
+    await vm.waitFor(/E2E-LIST: \]/, 400, offset);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await vm.type(`${hookAnswer}\r`);
   }
   await vm.waitFor(/UNLOCK-OK/, 400, offset);
   const unlocked = vm.elapsed;
@@ -170,9 +180,22 @@ Deno.test({
   assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
 });
 
-Deno.test({ ...options, name: "boot 5: rd.askpw=0: systemd's stock agent answers" }, async () => {
+Deno.test({
+  ...options,
+  name: "boot 5: rd.askpw=0: systemd's stock agent answers, askpw ask's question too",
+}, async () => {
   const { root } = await setUp();
-  const result = await boot("disabled", [root], ["rd.askpw=0"], [PASSPHRASE]);
+  const result = await boot(
+    "disabled",
+    [root],
+    ["rd.askpw=0", "askpw.e2e.ask"],
+    [PASSPHRASE],
+    undefined,
+    "answered by systemd",
+  );
+  assert.match(result.e2e, /^E2E: hook exit status: 0$/m);
+  assert.match(result.e2e, /^E2E: hook answer: answered by systemd$/m);
+  assert.match(result.e2e, /E2E-ASK: askpw: Reply from PID \d+, uid 0$/m);
   assert.match(result.e2e, /E2E: unit askpw-agent.service: inactive\/success/);
   assert.match(result.e2e, /E2E: unit systemd-ask-password-console.service: active\/success/);
   assert.doesNotMatch(result.e2e, /E2E-LOG: Started askpw-agent/);
@@ -192,6 +215,81 @@ Deno.test({
   assert.match(result.e2e, /E2E-LOG: Answered \S+ from plymouth/);
   assert.doesNotMatch(result.e2e, /E2E-LOG: Starting password query on \/dev\/ttyS0/);
   assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
+});
+
+Deno.test({
+  ...options,
+  name: "boot: identities and socket fallbacks on Debian's 6.1 kernel; an initrd hook asks " +
+    "with askpw ask",
+}, async () => {
+  const { root } = await setUp();
+  const result = await boot(
+    "identities",
+    [root],
+    ["askpw.e2e.ask", "askpw.e2e.sockets"],
+    [PASSPHRASE],
+    undefined,
+    "answered by askpw",
+  );
+  const lines = result.e2e;
+  // The hook's question, asked by askpw ask, answered on askpw's console prompt.
+  assert.match(lines, /^E2E: hook exit status: 0$/m);
+  assert.match(lines, /^E2E: hook answer: answered by askpw$/m);
+  // Dim on the serial console: the initrd has colours.
+  assert.match(
+    result.output,
+    /asked by askpw-e2e-ask\.service(\x1b\[0m)?\r?\n[^\n]*Hook question:/,
+  );
+  // Who asks, as `askpw list --json` in the initrd said while the hook waited.
+  const listed = JSON.parse(
+    lines.split("\n").filter((line) => line.startsWith("E2E-LIST: "))
+      .map((line) => line.slice("E2E-LIST: ".length)).join("\n"),
+  );
+  const hook = listed.find((entry: { message: string }) => entry.message === "Hook question:");
+  assert.deepEqual(hook?.asker, {
+    pid: hook?.pid,
+    pidfdId: "none",
+    exe: "/usr/lib/askpw/deno",
+    unit: "askpw-e2e-ask.service",
+  });
+  // Who asked, as askpw logged it: no pidfs on 6.1.
+  assert.match(
+    lines,
+    /E2E-LOG: New request \S+: "Hook question:", PID \d+; asked by askpw-e2e-ask\.service, \/usr\/lib\/askpw\/deno, pidfs ID none/,
+  );
+  assert.match(
+    lines,
+    new RegExp(
+      `E2E-LOG: New request \\S+: "Please enter passphrase for disk [^"]*", Id="cryptsetup:[^"]*", ` +
+        `PID \\d+, AcceptCached=1; asked by systemd-cryptsetup@luks\\\\x2d${
+          root.uuid.replaceAll("-", "\\\\x2d")
+        }\\.service, ` +
+        `/usr/lib/systemd/systemd-cryptsetup, pidfs ID none`,
+    ),
+  );
+  // askpw ask's reply socket on a kernel with neither SO_PASSRIGHTS nor SO_PASSPIDFD.
+  assert.match(
+    lines,
+    /E2E-ASK: askpw: Reply socket \S+: SO_PASSCRED on; SO_PASSRIGHTS=0 not supported by this kernel; SO_PASSPIDFD not supported by this kernel/,
+  );
+  assert.match(lines, /E2E-ASK: askpw: Reply from PID \d+, uid 0$/m);
+  // The same checks the host runs (tests/integration/ask_command_test.ts), on 6.1.
+  const sockets = Object.fromEntries(
+    [...lines.matchAll(/^E2E-SOCKETS: ([\w-]+)=(.*)$/gm)].map((match) => [match[1], match[2]]),
+  );
+  assert.deepEqual(sockets, {
+    "pidfs": "none",
+    "SO_PASSRIGHTS": "unsupported",
+    "SO_PASSPIDFD": "unsupported",
+    "socket-mode": "600",
+    "nobody-sent": "yes",
+    "nobody-reply": "ignored (it came from uid 65534)",
+    "descriptor-send": "delivered",
+    "descriptor-reply": "ignored (it carried file descriptors (closed))",
+    "descriptor-left-open": "no",
+    "root-reply": 'accepted ["from-root"]',
+  });
+  assert.match(lines, new RegExp(`E2E: root marker: ${root.marker}`));
 });
 
 Deno.test(

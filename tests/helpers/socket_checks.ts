@@ -5,7 +5,8 @@
  * to root's reply. Run on the host (Linux 6.18: every option) and inside the
  * boot test's VM (Debian's 6.1: none of SO_PASSRIGHTS, SO_PASSPIDFD, pidfs).
  *
- * Usage (as root): deno run --allow-all socket_checks.ts [SETPRIV]
+ * Usage (as root): deno run --allow-all socket_checks.ts [SETPRIV [SENDER]]
+ * (SENDER: send_datagram.ts, or a bundle of it where there is no source tree).
  *
  * @module
  */
@@ -36,7 +37,7 @@ try {
   // would, and let nobody send (the kernel then attaches uid 65534).
   Deno.chmodSync(socket.path, 0o666);
   Deno.chmodSync(directory, 0o755);
-  const sender = new URL("./send_datagram.ts", import.meta.url).pathname;
+  const sender = Deno.args[1] ?? new URL("./send_datagram.ts", import.meta.url).pathname;
   const nobody = await new Deno.Command(setpriv, {
     args: [
       "--reuid=65534",

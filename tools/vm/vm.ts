@@ -199,6 +199,17 @@ export async function buildInitrd(
       `${ROOT}tests/boot/dracut/99askpw-e2e`,
       `${base}/modules.d/99askpw-e2e`,
     ]);
+    // The socket checks run inside the VM on askpw's own Deno runtime.
+    for (const program of ["socket_checks", "send_datagram"]) {
+      await run(Deno.execPath(), [
+        "bundle",
+        "--quiet",
+        "--platform=deno",
+        "-o",
+        `${base}/modules.d/99askpw-e2e/${program}.js`,
+        `${ROOT}tests/helpers/${program}.ts`,
+      ]);
+    }
   }
   const tree = `${dir}/askpw-tree`;
   if (options.askpw && !existsSync(`${tree}/usr/bin/askpw`)) {

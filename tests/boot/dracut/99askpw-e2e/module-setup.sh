@@ -14,13 +14,25 @@ depends() {
 }
 
 install() {
-    inst_multiple cat ls tr sed sleep kill journalctl
+    inst_multiple cat ls tr sed sleep kill journalctl setpriv grep
     inst_script "$moddir/askpw-e2e-report.sh" /usr/bin/askpw-e2e-report.sh
     inst_script "$moddir/askpw-e2e-kill.sh" /usr/bin/askpw-e2e-kill.sh
     inst_script "$moddir/askpw-e2e-pending.sh" /usr/bin/askpw-e2e-pending.sh
     inst_simple "$moddir/askpw-e2e-report.service" "$systemdsystemunitdir/askpw-e2e-report.service"
     inst_simple "$moddir/askpw-e2e-kill.service" "$systemdsystemunitdir/askpw-e2e-kill.service"
     inst_simple "$moddir/askpw-e2e-pending.service" "$systemdsystemunitdir/askpw-e2e-pending.service"
+    inst_script "$moddir/askpw-e2e-ask.sh" /usr/bin/askpw-e2e-ask.sh
+    inst_simple "$moddir/askpw-e2e-ask.service" "$systemdsystemunitdir/askpw-e2e-ask.service"
+    $SYSTEMCTL -q --root "$initdir" add-wants initrd.target askpw-e2e-ask.service
+    # Bundles of tests/helpers/socket_checks.ts and send_datagram.ts (the boot
+    # test makes them); they run on askpw's Deno runtime.
+    if [ -f "$moddir/socket_checks.js" ]; then
+        inst_simple "$moddir/socket_checks.js" /usr/lib/askpw-e2e/socket_checks.js
+        inst_simple "$moddir/send_datagram.js" /usr/lib/askpw-e2e/send_datagram.js
+        inst_script "$moddir/askpw-e2e-sockets.sh" /usr/bin/askpw-e2e-sockets.sh
+        inst_simple "$moddir/askpw-e2e-sockets.service" "$systemdsystemunitdir/askpw-e2e-sockets.service"
+        $SYSTEMCTL -q --root "$initdir" add-wants initrd.target askpw-e2e-sockets.service
+    fi
     $SYSTEMCTL -q --root "$initdir" add-wants initrd.target askpw-e2e-report.service
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-kill.service
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-pending.service
