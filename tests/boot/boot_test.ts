@@ -238,6 +238,7 @@ Deno.test({
   // Dim on the serial console: the initrd has colours.
   assert.match(
     result.output,
+    // deno-lint-ignore no-control-regex
     /asked by askpw-e2e-ask\.service(\x1b\[0m)?\r?\n[^\n]*Hook question:/,
   );
   // Who asks, as `askpw list --json` in the initrd said while the hook waited.
