@@ -56,6 +56,8 @@ Deno.test({
   await using asker = startSystemdAsker(namespace, ["--timeout=30", "Ply disk:"]);
   await splash.waitFor("Ply disk:");
   await text.waitFor("Ply disk: ");
+  // Plymouth's prompt names the asker too, within plymouthd's 254 bytes.
+  await splash.waitFor(`Ply disk: (asked by systemd-ask-password (PID ${asker.process.pid}))`);
   assert.ok(
     !splash.text.includes("press TAB"),
     "askpw draws no text prompt on plymouthd's terminal",
