@@ -9,7 +9,8 @@ PACKAGES="systemd:systemd-ask-password systemd:systemd-tty-ask-password-agent
   util-linux:unshare util-linux:nsenter coreutils:mkfifo
   nodejs:node qemu-system-x86:qemu-system-x86_64 dracut:dracut dracut-core:lsinitrd
   cryptsetup-bin:cryptsetup e2fsprogs:mkfs.ext4 zstd:zstd cpio:cpio kmod:depmod
-  plymouth:plymouthd plymouth:plymouth"
+  plymouth:plymouthd plymouth:plymouth
+  swtpm:swtpm tpm2-tools:tpm2_dictionarylockout"
 
 missing=""
 for pair in $PACKAGES; do
@@ -17,6 +18,11 @@ for pair in $PACKAGES; do
 done
 # dracut's plymouth module wants a theme (the boot test shows the details view).
 dpkg -s plymouth-themes >/dev/null 2>&1 || missing="$missing plymouth-themes"
+# The TPM2 boot tests: host tools reach swtpm through this TCTI; systemd
+# dlopen()s the device TCTI inside the initrd.
+for package in libtss2-tcti-swtpm0 libtss2-tcti-device0 tpm-udev; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
+done
 # The boot tests need a Debian kernel image to boot.
 ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 || missing="$missing linux-image-amd64"
 if [ -n "$missing" ]; then
