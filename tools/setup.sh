@@ -10,7 +10,7 @@ PACKAGES="systemd:systemd-ask-password systemd:systemd-tty-ask-password-agent
   nodejs:node qemu-system-x86:qemu-system-x86_64 dracut:dracut dracut-core:lsinitrd
   cryptsetup-bin:cryptsetup e2fsprogs:mkfs.ext4 zstd:zstd cpio:cpio kmod:depmod
   plymouth:plymouthd plymouth:plymouth
-  swtpm:swtpm tpm2-tools:tpm2_dictionarylockout"
+  swtpm:swtpm tpm2-tools:tpm2_dictionarylockout gcc:cc"
 
 missing=""
 for pair in $PACKAGES; do

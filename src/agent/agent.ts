@@ -26,6 +26,13 @@ import { LOG_MESSAGE_CODE_POINTS, sanitizeMessage } from "../console/sanitize_me
 import { type AskDirectory, listAskFileNames } from "../protocol/ask_directory.ts";
 import { type AskRequest, readAskRequest } from "../protocol/ask_request.ts";
 import type { AskerIdentity } from "../protocol/asker_identity.ts";
+import {
+  type AnswerFamily,
+  answerFamily,
+  classifyRequest,
+  describeDisk,
+  type RequestClass,
+} from "../protocol/request_kind.ts";
 import { type AskDirectoryChange, AskDirectoryWatcher } from "../protocol/ask_watcher.ts";
 import { deliverReply, type DeliveryOutcome, encodePasswordReply } from "../protocol/reply.ts";
 import { replySocketProblem } from "../protocol/reply_socket_policy.ts";
@@ -86,7 +93,13 @@ type RequestState =
 
 interface PendingRequest {
   request: AskRequest;
+  /** What is asked and for which disk. */
+  class: RequestClass;
+  /** Where its retries are counted (by disk, else by Id=); none for a verification. */
+  retryKey?: string;
   attempt: number;
+  /** What was answered for this disk before, when this is a retry. */
+  previous?: AnswerFamily;
   sequence: number;
   state: RequestState;
   /** Aborted when the request leaves "asking": withdraws its prompts. */
@@ -140,8 +153,11 @@ class Agent {
   #pending = new Map<string, PendingRequest>();
   /** Ask files refused, by path, with their identity: each is logged once. */
   #rejected = new Map<string, string>();
-  /** How many requests with each directory and Id= we answered: a new one is a retry. */
-  #answeredIds = new Map<string, number>();
+  /**
+   * How often each disk (or, where none is known, each Id=) was answered, and
+   * with what: a new request for it means the last answer was not accepted.
+   */
+  #answeredDisks = new Map<string, { count: number; family?: AnswerFamily }>();
   #frontends: Frontend[];
   #goneReasons = new Map<Frontend, string>();
   /** Directories removed and not back yet. */
@@ -299,7 +315,8 @@ class Agent {
     }
     const pending: PendingRequest = {
       request,
-      attempt: request.id ? (this.#answeredIds.get(idKey(request)) ?? 0) + 1 : 1,
+      class: { kind: "password" },
+      attempt: 1,
       sequence: this.#sequence++,
       state: "asking",
       prompts: new AbortController(),
@@ -323,6 +340,13 @@ class Agent {
         pending.asker = tracking.identity;
       } else this.#log.debug(`Cannot track PID ${request.pid}: ${tracking.reason}`);
     }
+    pending.class = classifyRequest(request, pending.asker);
+    pending.retryKey = retryKey(request, pending.class);
+    const answered = pending.retryKey ? this.#answeredDisks.get(pending.retryKey) : undefined;
+    if (answered) {
+      pending.attempt = answered.count + 1;
+      pending.previous = answered.family;
+    }
     if (request.notAfter > 0n) {
       pending.deadline = this.#reactor.at(request.notAfter, () => {
         this.#withdraw(pending, "its NotAfter= passed");
@@ -334,7 +358,8 @@ class Agent {
     this.#log.info(
       `New request ${path}: ${describe(request)}` +
         (pending.attempt > 1 ? `, attempt ${pending.attempt}` : "") +
-        (pending.asker ? `; asked by ${describeIdentity(pending.asker)}` : ""),
+        (pending.asker ? `; asked by ${describeIdentity(pending.asker)}` : "") +
+        `; ${describeClass(pending.class)}`,
     );
     this.#answerFromCache(pending);
   }
@@ -437,7 +462,10 @@ class Agent {
     try {
       return await frontend.ask(pending.request, scope.signal, {
         attempt: pending.attempt,
+        previous: pending.previous,
         asker: pending.asker,
+        kind: pending.class.kind,
+        disk: pending.class.disk,
       });
     } catch (error) {
       return { kind: "gone", reason: error instanceof Error ? error.message : String(error) };
@@ -482,7 +510,7 @@ class Agent {
         return;
       }
       if (typed && this.#options.cache && passwords.length === 1) {
-        this.#options.cache.remember(pending.request.ownerUid, passwords[0]);
+        this.#options.cache.remember(cacheBucket(pending), passwords[0]);
       }
     } finally {
       for (const password of passwords) memory.release(password);
@@ -516,9 +544,10 @@ class Agent {
     switch (outcome.kind) {
       case "sent": {
         this.#answered++;
-        if (pending.request.id) {
-          const id = idKey(pending.request);
-          this.#answeredIds.set(id, (this.#answeredIds.get(id) ?? 0) + 1);
+        if (pending.retryKey) {
+          const count = (this.#answeredDisks.get(pending.retryKey)?.count ?? 0) + 1;
+          const family = answerFamily(pending.class.kind);
+          this.#answeredDisks.set(pending.retryKey, { count, family });
         }
         this.#log.info(
           `Answered ${path} from ${source}${outcome.waited ? " once its queue had room" : ""}`,
@@ -547,7 +576,7 @@ class Agent {
     if (!pending.request.acceptCached) return;
     // A retry of an Id we answered means what we sent was wrong: ask the person.
     if (pending.attempt > 1) return;
-    const passwords = cache.passwords(pending.request.ownerUid);
+    const passwords = cache.passwords(cacheBucket(pending));
     if (passwords.length === 0) return;
     pending.triedCache = true;
     this.#answer(pending, passwords, "the password cache (AcceptCached=1)", false);
@@ -626,9 +655,30 @@ class Agent {
   }
 }
 
-/** Retries are counted per directory and Id=. */
-function idKey(request: AskRequest): string {
-  return `${request.directory.path}\0${request.id}`;
+/**
+ * Retries are counted per directory and disk (the volume, else the device),
+ * else per Id=; a verification repeats an answer on purpose and is no retry.
+ */
+function retryKey(request: AskRequest, { kind, disk }: RequestClass): string | undefined {
+  if (kind === "verification") return undefined;
+  const where = disk?.volume ?? disk?.device;
+  if (where) return `${request.directory.path}\0disk\0${where}`;
+  return request.id ? `${request.directory.path}\0id\0${request.id}` : undefined;
+}
+
+/**
+ * Typed passwords answer cached requests of the same owner (see
+ * password_cache.ts) and the same family: a passphrase never answers a PIN
+ * request, nor a PIN a passphrase request.
+ */
+function cacheBucket({ request, class: { kind } }: PendingRequest): string {
+  return `${request.ownerUid}:${answerFamily(kind) ?? "passphrase"}`;
+}
+
+/** The kind and disk for a log line, neutralised. */
+function describeClass({ kind, disk }: RequestClass): string {
+  const text = disk ? `kind ${kind}, ${describeDisk(disk)}` : `kind ${kind}`;
+  return sanitizeMessage(text, LOG_MESSAGE_CODE_POINTS);
 }
 
 /** The request for a log line: the Message quoted, cut and neutralised. */

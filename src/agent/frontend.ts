@@ -5,6 +5,7 @@
  */
 import type { AskRequest } from "../protocol/ask_request.ts";
 import type { AskerIdentity } from "../protocol/asker_identity.ts";
+import type { AnswerFamily, DiskIdentity, RequestKind } from "../protocol/request_kind.ts";
 
 /** How asking ended. */
 export type AskOutcome =
@@ -22,12 +23,19 @@ export type AskOutcome =
 /** What the agent knows about a request beyond its ask file. */
 export interface AskContext {
   /**
-   * 1 for a first request; n when askpw already answered n-1 requests with the
-   * same `Id=` (cryptsetup asking again: the previous passphrase was wrong).
+   * 1 for a first request; n when askpw already answered n-1 requests for the
+   * same disk (or, where no disk is known, the same `Id=`): cryptsetup asking
+   * again because the previous answer was wrong.
    */
   attempt: number;
+  /** What was answered for this disk before, when `attempt` > 1: a PIN, a passphrase… */
+  previous?: AnswerFamily;
   /** Who asks, when askpw could tell (pidfd and /proc). */
   asker?: AskerIdentity;
+  /** What is asked (passphrase, TPM2 PIN…); `password` when nothing says more. */
+  kind?: RequestKind;
+  /** For which disk, when that can be known. */
+  disk?: DiskIdentity;
 }
 
 /** A surface that can show a request and collect the answer. */

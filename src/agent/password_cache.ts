@@ -1,9 +1,10 @@
 /**
  * Passwords typed during this run, for requests that say `AcceptCached=1`
  * (cryptsetup does on its first try), so one passphrase typed once unlocks
- * every volume that shares it. Entries belong to the owner of the ask
- * directory they were typed for: a password typed for root's requests never
- * answers a user's request, and vice versa. Like the kernel keyring systemd
+ * every volume that shares it. Entries go to buckets: the agent keeps them
+ * per owner of the ask directory they were typed for (a password typed for
+ * root's requests never answers a user's request, and vice versa) and per
+ * kind of answer (a passphrase never answers a PIN request). Like the kernel keyring systemd
  * pushes to, entries expire (150 s by default) and are wiped at that moment,
  * not when next looked at. They live in locked secret memory.
  *
@@ -31,13 +32,13 @@ export interface PasswordCacheOptions {
   timers?: CacheTimers;
   /** Clock in ms (tests). */
   now?: () => number;
-  /** Entries kept per owner, newest first (default 16). */
+  /** Entries kept per bucket, newest first (default 16). */
   maxEntries?: number;
 }
 
-/** In-memory cache of typed passwords, per owner, newest first. */
+/** In-memory cache of typed passwords, in buckets, newest first. */
 export class PasswordCache implements Disposable {
-  #byOwner = new Map<number, Entry[]>();
+  #byBucket = new Map<string, Entry[]>();
   #lifetimeMs: number;
   #now: () => number;
   #timers: CacheTimers | undefined;
@@ -65,25 +66,26 @@ export class PasswordCache implements Disposable {
   /** Entries held, all owners together. */
   get size(): number {
     let size = 0;
-    for (const entries of this.#byOwner.values()) size += entries.length;
+    for (const entries of this.#byBucket.values()) size += entries.length;
     return size;
   }
 
   /**
-   * Stores a copy of `secret` for `owner` (a duplicate moves to the front).
+   * Stores a copy of `secret` in `bucket` (a duplicate moves to the front).
    *
    * @example Usage
    * ```ts
    * import { PasswordCache } from "./password_cache.ts";
    * using cache = new PasswordCache();
-   * cache.remember(0, new Uint8Array([0x61]));
+   * cache.remember("0:passphrase", new Uint8Array([0x61]));
    * ```
-   * @param owner The uid owning the ask directory the password was typed for.
+   * @param bucket Whose and what it is: the agent uses the ask directory's
+   * owner and the answer family (`0:passphrase`, `1000:pin`).
    * @param secret The password bytes; the caller keeps and wipes its own buffer.
    */
-  remember(owner: number, secret: Uint8Array): void {
+  remember(bucket: string, secret: Uint8Array): void {
     this.#expire();
-    const entries = this.#byOwner.get(owner) ?? [];
+    const entries = this.#byBucket.get(bucket) ?? [];
     const existing = entries.findIndex((entry) => equalBytes(entry.secret, secret));
     if (existing >= 0) secretMemory().release(entries.splice(existing, 1)[0].secret);
     entries.unshift({
@@ -91,34 +93,34 @@ export class PasswordCache implements Disposable {
       expires: this.#now() + this.#lifetimeMs,
     });
     while (entries.length > this.#maxEntries) secretMemory().release(entries.pop()!.secret);
-    this.#byOwner.set(owner, entries);
+    this.#byBucket.set(bucket, entries);
     this.#schedule();
   }
 
   /**
-   * Copies of `owner`'s live entries, newest first, in secret memory; the
-   * caller releases them.
+   * Copies of the live entries of `bucket`, newest first, in secret memory;
+   * the caller releases them.
    *
    * @example Usage
    * ```ts
    * import { PasswordCache } from "./password_cache.ts";
    * using cache = new PasswordCache();
-   * cache.passwords(0).length; // 0
+   * cache.passwords("0:passphrase").length; // 0
    * ```
-   * @param owner The uid owning the asking request's directory.
+   * @param bucket As given to {@linkcode PasswordCache.remember}.
    * @returns The passwords.
    */
-  passwords(owner: number): Uint8Array[] {
+  passwords(bucket: string): Uint8Array[] {
     this.#expire();
-    return (this.#byOwner.get(owner) ?? []).map((entry) => secretMemory().copy(entry.secret));
+    return (this.#byBucket.get(bucket) ?? []).map((entry) => secretMemory().copy(entry.secret));
   }
 
   /** Wipes every entry. */
   [Symbol.dispose](): void {
-    for (const entries of this.#byOwner.values()) {
+    for (const entries of this.#byBucket.values()) {
       for (const entry of entries) secretMemory().release(entry.secret);
     }
-    this.#byOwner.clear();
+    this.#byBucket.clear();
     this.#timer?.cancel();
     this.#timer = undefined;
     this.#timerAt = Infinity;
@@ -126,14 +128,14 @@ export class PasswordCache implements Disposable {
 
   #expire(): void {
     const now = this.#now();
-    for (const [owner, entries] of this.#byOwner) {
+    for (const [bucket, entries] of this.#byBucket) {
       const live = entries.filter((entry) => {
         if (entry.expires > now) return true;
         secretMemory().release(entry.secret);
         return false;
       });
-      if (live.length > 0) this.#byOwner.set(owner, live);
-      else this.#byOwner.delete(owner);
+      if (live.length > 0) this.#byBucket.set(bucket, live);
+      else this.#byBucket.delete(bucket);
     }
   }
 
@@ -141,7 +143,7 @@ export class PasswordCache implements Disposable {
   #schedule(): void {
     if (!this.#timers) return;
     let earliest = Infinity;
-    for (const entries of this.#byOwner.values()) {
+    for (const entries of this.#byBucket.values()) {
       for (const entry of entries) earliest = Math.min(earliest, entry.expires);
     }
     if (earliest === this.#timerAt) return;

@@ -11,13 +11,21 @@ import { askDirectories, listAskFileNames } from "../protocol/ask_directory.ts";
 import { type AskRequest, readAskRequest } from "../protocol/ask_request.ts";
 import { type AskerIdentity, identifyProcess } from "../protocol/asker_identity.ts";
 import { requestStaleness } from "../protocol/request_liveness.ts";
+import {
+  classifyRequest,
+  describeDisk,
+  kindLabel,
+  type RequestClass,
+} from "../protocol/request_kind.ts";
 
-/** A pending request and, when it can be told, who asks. */
+/** A pending request and, when it can be told, who asks, what and for which disk. */
 export interface PendingRequest {
   /** The request. */
   request: AskRequest;
   /** Its asker's identity (pidfd-verified). */
   asker?: AskerIdentity;
+  /** What is asked and for which disk. */
+  class: RequestClass;
 }
 
 /**
@@ -40,7 +48,12 @@ export async function pendingRequests(): Promise<PendingRequest[]> {
     for (const name of listAskFileNames(directory)) {
       const result = readAskRequest(directory, name);
       if (!result.ok || requestStaleness(result.request, now)) continue;
-      requests.push({ request: result.request, asker: identify(result.request.pid) });
+      const asker = identify(result.request.pid);
+      requests.push({
+        request: result.request,
+        asker,
+        class: classifyRequest(result.request, asker),
+      });
     }
   }
   return requests;
@@ -61,11 +74,12 @@ export async function listCommand(json: boolean): Promise<number> {
   const requests = await pendingRequests();
   const lines = json
     ? [JSON.stringify(requests.map(toJson), null, 2)]
-    : requests.map(({ request, asker }) =>
-      `'${sanitizeMessage(request.message ?? "n/a")}' (PID ${request.pid}${
-        asker ? `, ${sanitizeMessage(describeIdentity(asker))}` : ""
-      })`
-    );
+    : requests.map(({ request, asker, class: { kind, disk } }) => {
+      const what = [kindLabel(kind), disk && describeDisk(disk)].filter(Boolean).join(", ");
+      return `'${sanitizeMessage(request.message ?? "n/a")}' (PID ${request.pid}${
+        what ? `, ${sanitizeMessage(what)}` : ""
+      }${asker ? `, ${sanitizeMessage(describeIdentity(asker))}` : ""})`;
+    });
   if (lines.length > 0) console.log(lines.join("\n"));
   return 0;
 }
@@ -88,7 +102,7 @@ function describeIdentity(asker: AskerIdentity): string {
     `, pidfs ID ${asker.pidfdId ?? "none"}`;
 }
 
-function toJson({ request, asker }: PendingRequest) {
+function toJson({ request, asker, class: { kind, disk } }: PendingRequest) {
   return {
     path: request.path,
     message: request.message ?? null,
@@ -101,6 +115,8 @@ function toJson({ request, asker }: PendingRequest) {
     silent: request.silent,
     // NotAfter is a 64-bit µs value: a string keeps every digit.
     notAfter: request.notAfter.toString(),
+    kind,
+    disk: disk ? { volume: disk.volume ?? null, device: disk.device ?? null } : null,
     // The pidfs ID too (a 64-bit value); "none" where the kernel has no pidfs.
     asker: asker
       ? {

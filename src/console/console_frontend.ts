@@ -12,17 +12,16 @@ import { muteKernelMessages } from "../initrd/kernel_messages.ts";
 import type { PlymouthMonitor } from "../plymouth/plymouth_monitor.ts";
 import type { Logger } from "../log.ts";
 import type { AskRequest } from "../protocol/ask_request.ts";
-import { type AskerIdentity, describeAsker } from "../protocol/asker_identity.ts";
+import { monotonicMicros } from "../ffi/clock.ts";
+import { requestSummary, retryNotice, secondsUntil } from "../agent/request_summary.ts";
 import { MAX_PASSWORD_SIZE } from "../protocol/reply.ts";
-import { type Reactor, Readiness } from "../reactor/reactor.ts";
+import { type Reactor, Readiness, type Timer } from "../reactor/reactor.ts";
 import { secretMemory } from "../secrets/secret_memory.ts";
 import { type EchoMode, LineEditor } from "./line_editor.ts";
 import { sanitizeMessage } from "./sanitize_message.ts";
 import { Terminal } from "./terminal.ts";
 
 const encoder = new TextEncoder();
-/** An asker's name is shown in at most this many characters. */
-const ASKER_CODE_POINTS = 96;
 const HIGHLIGHT = "\x1b[0;1;39m";
 const GREY = "\x1b[0;90m";
 const DIM = "\x1b[0;2m";
@@ -153,6 +152,7 @@ export class ConsoleFrontend implements Frontend {
     const memory = secretMemory();
     const storage = memory.allocate(MAX_PASSWORD_SIZE);
     const chunk = memory.allocate(256);
+    let countdown: Timer | undefined;
     const editor = new LineEditor({
       mode: echoMode(request),
       maxBytes: MAX_PASSWORD_SIZE,
@@ -160,13 +160,23 @@ export class ConsoleFrontend implements Frontend {
     });
     try {
       log.info(`Starting password query on ${device}`);
-      if (context.attempt > 1) {
-        terminal.write(encoder.encode(
-          `The previous passphrase was not accepted (attempt ${context.attempt}).\n`,
-        ));
-      }
-      if (context.asker) terminal.write(askerLine(context.asker, colors));
+      const notice = retryNotice(context);
+      if (notice) terminal.write(encoder.encode(`${notice}\n`));
+      const secondsLeft = () => secondsUntil(request.notAfter, monotonicMicros());
+      const summary = requestSummary(context, { secondsLeft: secondsLeft() });
+      if (summary) terminal.write(summaryLine(summary, colors));
       terminal.write(promptBytes(request, editor, colors));
+      // The time left, updated in place each second: a terminal that takes
+      // ANSI sequences (the same test as colours) only, one timer per prompt.
+      if (summary && colors && secondsLeft() !== undefined) {
+        const tick = () => {
+          const left = secondsLeft();
+          if (left === undefined || left <= 0) return;
+          terminal.write(rewriteLineAbove(requestSummary(context, { secondsLeft: left })!));
+          countdown = reactor.at(nextSecond(request.notAfter, left), tick);
+        };
+        countdown = reactor.at(nextSecond(request.notAfter, secondsLeft()!), tick);
+      }
       for (;;) {
         const events = await reactor.ready(terminal.fd, Readiness.IN, signal);
         if (signal.aborted) {
@@ -193,6 +203,7 @@ export class ConsoleFrontend implements Frontend {
       // A hang-up shows as EIO on read or write: the person is gone, not the agent.
       return { kind: "gone", reason: `${device}: ${(error as Error).message}` };
     } finally {
+      countdown?.cancel();
       editor.wipe();
       memory.release(storage);
       memory.release(chunk);
@@ -212,10 +223,22 @@ function echoMode(request: AskRequest): EchoMode {
   return request.echo ? "echo" : "masked";
 }
 
-/** "asked by <unit>" above the prompt, so a rogue asker shows for what it is. */
-function askerLine(asker: AskerIdentity, colors: boolean): Uint8Array<ArrayBuffer> {
-  const who = sanitizeMessage(describeAsker(asker), ASKER_CODE_POINTS);
-  return encoder.encode(colors ? `${DIM}asked by ${who}${RESET}\n` : `asked by ${who}\n`);
+/**
+ * What is asked, for which disk, how long is left and who asks, dim above
+ * the prompt, so that a rogue asker shows for what it is.
+ */
+function summaryLine(summary: string, colors: boolean): Uint8Array<ArrayBuffer> {
+  return encoder.encode(colors ? `${DIM}${summary}${RESET}\n` : `${summary}\n`);
+}
+
+/** Rewrites the line above the cursor (save, up, rewrite, clear the rest, restore). */
+function rewriteLineAbove(summary: string): Uint8Array<ArrayBuffer> {
+  return encoder.encode(`\x1b7\x1b[1A\r${DIM}${summary}${RESET}\x1b[K\x1b8`);
+}
+
+/** When the whole seconds left next change: `left` - 1 seconds before the deadline. */
+function nextSecond(notAfter: bigint, left: number): bigint {
+  return notAfter - BigInt(Math.max(left - 1, 0)) * 1_000_000n;
 }
 
 function promptBytes(

@@ -406,3 +406,21 @@ export function withUmask<T>(mask: number, action: () => T): T {
     libc.symbols.umask(previous);
   }
 }
+
+/**
+ * realpath(3): `path` with every symlink resolved (for /dev/disk/by-… links,
+ * which Deno's API refuses short of --allow-all).
+ *
+ * @example Usage
+ * ```ts
+ * import { resolvePath } from "./file.ts";
+ * resolvePath("/dev/stdin");
+ * ```
+ * @param path The path.
+ * @returns The resolved path, or `undefined` when it does not resolve.
+ */
+export function resolvePath(path: string): string | undefined {
+  const buffer = new Uint8Array(4096);
+  if (libc.symbols.realpath(cString(path), buffer) === null) return undefined;
+  return new TextDecoder().decode(buffer.subarray(0, buffer.indexOf(0)));
+}

@@ -92,6 +92,13 @@ export const libcSymbols = {
     result: "i32",
   },
   unlink: { parameters: ["buffer"], result: "i32" }, // int unlink(const char *pathname)
+  realpath: {
+    parameters: [
+      "buffer", // const char *path
+      "buffer", // char *resolved_path (PATH_MAX = 4096 bytes)
+    ],
+    result: "pointer",
+  },
   umask: { parameters: ["u32"], result: "u32" }, // mode_t umask(mode_t mask)
   readlink: {
     parameters: [

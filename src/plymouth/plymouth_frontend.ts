@@ -25,7 +25,7 @@ import {
   PlymouthProtocolError,
   PlymouthRequest,
 } from "./protocol.ts";
-import { describeAsker } from "../protocol/asker_identity.ts";
+import { requestSummary, retryNotice } from "../agent/request_summary.ts";
 
 const encoder = new TextEncoder();
 import { cancelPlymouthPrompt } from "./stale_prompt.ts";
@@ -117,11 +117,8 @@ export class PlymouthFrontend implements Frontend {
           return { kind: "gone", reason: "plymouthd refused the request (NAK)" };
         }
       }
-      if (context.attempt > 1) {
-        await this.#showMessage(
-          `The previous passphrase was not accepted (attempt ${context.attempt}).`,
-        );
-      }
+      const notice = retryNotice(context);
+      if (notice) await this.#showMessage(notice);
       const message = withAsker(sanitizeMessage(request.message || "Password:"), context);
       // plymouth has no silent mode: Silent=1 is asked masked.
       const type = request.echo && !request.silent
@@ -193,11 +190,19 @@ export class PlymouthFrontend implements Frontend {
   }
 }
 
-/** The prompt with "(asked by …)" after it, when both fit plymouthd's 254 bytes. */
+/**
+ * The prompt with the summary after it ("(TPM2 PIN · disk root · asked by
+ * …)"), as much of it as fits plymouthd's 254 bytes. Plymouth cannot update a
+ * prompt, so the time left is not shown there.
+ */
 function withAsker(message: string, context: AskContext): string {
-  if (!context.asker) return message;
-  const full = `${message} (asked by ${sanitizeMessage(describeAsker(context.asker), 96)})`;
-  return encoder.encode(full).length <= MAX_ARGUMENT_BYTES ? full : message;
+  for (const withoutAsker of [false, true]) {
+    const summary = requestSummary(context, { withoutAsker });
+    if (!summary) return message;
+    const full = `${message} (${summary})`;
+    if (encoder.encode(full).length <= MAX_ARGUMENT_BYTES) return full;
+  }
+  return message;
 }
 
 /**

@@ -157,7 +157,8 @@ Deno.test({
   const result = await boot("retry", [root], [], ["wrong passphrase", PASSPHRASE]);
   assert.match(
     result.output,
-    /The previous passphrase was not accepted \(attempt 2\)\.\r?\n[^\n]*Please enter passphrase/,
+    // (the summary line — kind, disk, asker — sits between them)
+    /The previous passphrase was not accepted \(attempt 2\)\.\r?\n([^\n]*\r?\n)?[^\n]*Please enter passphrase/,
   );
   assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
   assert.equal(result.promptCount, 2);

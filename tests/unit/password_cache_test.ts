@@ -6,29 +6,29 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 
 Deno.test("PasswordCache: newest first, duplicates moved to the front", () => {
   using cache = new PasswordCache();
-  cache.remember(0, bytes("one"));
-  cache.remember(0, bytes("two"));
-  cache.remember(0, bytes("one"));
-  assert.deepEqual(cache.passwords(0), [bytes("one"), bytes("two")]);
+  cache.remember("0", bytes("one"));
+  cache.remember("0", bytes("two"));
+  cache.remember("0", bytes("one"));
+  assert.deepEqual(cache.passwords("0"), [bytes("one"), bytes("two")]);
 });
 
-Deno.test("PasswordCache: root's passwords never answer a user's request, and vice versa", () => {
+Deno.test("PasswordCache: buckets are kept apart (the agent uses owner and answer family)", () => {
   using cache = new PasswordCache();
-  cache.remember(0, bytes("root-secret"));
-  cache.remember(1000, bytes("user-secret"));
-  assert.deepEqual(cache.passwords(0), [bytes("root-secret")]);
-  assert.deepEqual(cache.passwords(1000), [bytes("user-secret")]);
-  assert.deepEqual(cache.passwords(65534), []);
+  cache.remember("0", bytes("root-secret"));
+  cache.remember("1000", bytes("user-secret"));
+  assert.deepEqual(cache.passwords("0"), [bytes("root-secret")]);
+  assert.deepEqual(cache.passwords("1000"), [bytes("user-secret")]);
+  assert.deepEqual(cache.passwords("65534"), []);
 });
 
 Deno.test("PasswordCache: entries expire", () => {
   let now = 0;
   using cache = new PasswordCache({ lifetimeMs: 1000, now: () => now });
-  cache.remember(0, bytes("old"));
+  cache.remember("0", bytes("old"));
   now = 999;
-  assert.equal(cache.passwords(0).length, 1);
+  assert.equal(cache.passwords("0").length, 1);
   now = 1000;
-  assert.equal(cache.passwords(0).length, 0);
+  assert.equal(cache.passwords("0").length, 0);
 });
 
 Deno.test("PasswordCache: an expired entry is wiped when its timer fires, not when next read", () => {
@@ -46,7 +46,7 @@ Deno.test("PasswordCache: an expired entry is wiped when its timer fires, not wh
     },
   });
   const before = secretMemory().slotsInUse;
-  cache.remember(0, bytes("typed"));
+  cache.remember("0", bytes("typed"));
   assert.equal(secretMemory().slotsInUse, before + 1, "the entry lives in secret memory");
   const live = scheduled.filter((timer) => !timer.cancelled);
   assert.equal(live.length, 1, "one timer for the earliest expiry");
@@ -60,13 +60,13 @@ Deno.test("PasswordCache: an expired entry is wiped when its timer fires, not wh
 Deno.test("PasswordCache: keeps its own copy; the caller's buffer can be wiped", () => {
   using cache = new PasswordCache();
   const secret = bytes("secret");
-  cache.remember(0, secret);
+  cache.remember("0", secret);
   secret.fill(0);
-  assert.deepEqual(cache.passwords(0), [bytes("secret")]);
+  assert.deepEqual(cache.passwords("0"), [bytes("secret")]);
 });
 
-Deno.test("PasswordCache: at most maxEntries per owner, the oldest dropped", () => {
+Deno.test("PasswordCache: at most maxEntries per bucket, the oldest dropped", () => {
   using cache = new PasswordCache({ maxEntries: 2 });
-  for (const word of ["a", "b", "c"]) cache.remember(0, bytes(word));
-  assert.deepEqual(cache.passwords(0), [bytes("c"), bytes("b")]);
+  for (const word of ["a", "b", "c"]) cache.remember("0", bytes(word));
+  assert.deepEqual(cache.passwords("0"), [bytes("c"), bytes("b")]);
 });
