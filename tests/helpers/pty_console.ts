@@ -43,6 +43,16 @@ export class PtyConsole implements Disposable {
   }
 
   /**
+   * What the screen showed from byte offset `from` (as {@linkcode PtyConsole.waitFor} returns) on.
+   *
+   * @param from A byte offset.
+   * @returns The text after it.
+   */
+  textFrom(from: number): string {
+    return decoder.decode(this.bytes.slice(from));
+  }
+
+  /**
    * Waits until the screen shows `pattern` (searched from `from` on).
    *
    * @param pattern Text or regular expression.

@@ -102,7 +102,7 @@ Deno.test({
     acceptCached: true,
   });
   expectReply(await second.reply(), "+root-secret\0");
-  assert.ok(!pty.text.slice(at).includes("Second system: "), "answered from root's own cache");
+  assert.ok(!pty.textFrom(at).includes("Second system: "), "answered from root's own cache");
   assert.match(agent.log, /Answered \S+ask\.userreq2 from the password cache/);
 });
 

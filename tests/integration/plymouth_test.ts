@@ -79,7 +79,7 @@ Deno.test(
       splash.type("alice\r");
       assert.equal((await asker.exit()).code, 0);
       assert.equal(asker.stdout, "alice\n");
-      assert.ok(splash.text.slice(at).includes("alice"), "plymouthd echoed the answer");
+      assert.ok(splash.textFrom(at).includes("alice"), "plymouthd echoed the answer");
     } finally {
       agent.process.kill("SIGTERM");
       await agent.exit();
@@ -153,7 +153,7 @@ Deno.test({
   const { namespace, splash, plymouthd } = fixture;
   await using asker = startSystemdAsker(namespace, ["--timeout=60", "Survivor:"]);
   const shown = await splash.waitFor("Survivor:");
-  assert.ok(!splash.text.slice(shown).includes("press TAB"));
+  assert.ok(!splash.textFrom(shown).includes("press TAB"));
   await plymouthd.kill();
   const killed = performance.now();
   await splash.waitFor("Survivor: (press TAB for no echo) ", 3000, shown);

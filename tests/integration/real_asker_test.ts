@@ -42,7 +42,7 @@ Deno.test({
   assert.equal((await asker.exit()).code, 0);
   assert.equal(asker.stdout, "alice\n");
   await agent.exit();
-  assert.ok(console.text.slice(after).startsWith("alice"), "Echo=1 echoes");
+  assert.ok(console.textFrom(after).startsWith("alice"), "Echo=1 echoes");
   assert.ok(!console.text.includes("press TAB"), "no TAB hint when echoing");
 });
 
@@ -60,7 +60,7 @@ Deno.test({
   assert.equal((await asker.exit()).code, 0);
   assert.equal(asker.stdout, "hidden\n");
   await agent.exit();
-  assert.equal(console.text.slice(after).replace(/\r?\n/g, ""), "", "nothing shown");
+  assert.equal(console.textFrom(after).replace(/\r?\n/g, ""), "", "nothing shown");
 });
 
 Deno.test({

@@ -80,7 +80,7 @@ Deno.test({
   await using agent = startAskpw(namespace, [
     "watch",
     `--console=${pty.path}`,
-    "--cache-time=5",
+    "--cache-time=15",
   ]);
   const pid = agent.process.pid;
   using asker = RecordingAsker.create(namespace, { message: "Cached disk:", acceptCached: true });
@@ -91,8 +91,9 @@ Deno.test({
   asker.withdraw();
   const cached = scanProcessMemory(pid, secret).hits.length;
   assert.equal(cached, 1, `exactly one copy (the cache entry):\n${describeHits(pid, secret)}`);
-  // The entry expires 5 s after it was typed; nothing reads the cache meanwhile.
-  const expired = await scanUntil(pid, secret, (hits) => hits === 0, 10_000);
+  // The entry expires 15 s after it was typed (long enough for a scan on a
+  // loaded machine); nothing reads the cache meanwhile.
+  const expired = await scanUntil(pid, secret, (hits) => hits === 0, 25_000);
   assert.equal(expired, 0, `copies left after expiry:\n${describeHits(pid, secret)}`);
 });
 
@@ -106,7 +107,7 @@ Deno.test({
   await using agent = startAskpw(namespace, [
     "watch",
     `--consoles=${splash.path}`,
-    "--cache-time=5",
+    "--cache-time=15",
   ]);
   await agent.waitForLog("plymouthd (PID");
   const pid = agent.process.pid;
@@ -116,8 +117,8 @@ Deno.test({
   splash.type(`${secret}\r`);
   expectReply(await asker.reply(), `+${secret}\0`);
   asker.withdraw();
-  assert.ok(scanProcessMemory(pid, secret).hits.length > 0, "held by the cache for 5 s");
-  const expired = await scanUntil(pid, secret, (hits) => hits === 0, 10_000);
+  assert.ok(scanProcessMemory(pid, secret).hits.length > 0, "held by the cache for 15 s");
+  const expired = await scanUntil(pid, secret, (hits) => hits === 0, 25_000);
   assert.equal(expired, 0, `copies left:\n${describeHits(pid, secret)}`);
   assert.ok(plymouthd.pid > 0);
 });
