@@ -2,6 +2,13 @@
 # askpw: answers systemd's password requests in the initrd (cryptsetup, FIDO2
 # and TPM2 PINs, …) through Plymouth and on every console, in place of
 # systemd's console and Plymouth agents.
+#
+# TPM2 (+ PIN) unlocking needs nothing from askpw, but dracut adds its
+# tpm2-tss module (the TPM2 token plugin, the TSS libraries, tpm2 and the
+# udev rules) only in hostonly mode with tpm2-device= in /etc/crypttab:
+# otherwise add it yourself, `dracut --add tpm2-tss` or
+# add_dracutmodules+=" tpm2-tss " in /etc/dracut.conf.d/. Without it,
+# systemd-cryptsetup silently falls back to asking for the passphrase.
 
 # Where the installed askpw tree is: / on a system with the askpw package,
 # or a staging tree (tools/install.sh DESTDIR) given as ASKPW_ROOT.
