@@ -122,6 +122,7 @@ export const USAGE = `askpw — answers systemd password requests (ask-password 
 Usage:
   askpw list [--json]                 Show pending requests
   askpw ask [OPTIONS] [MESSAGE]       Ask for a password (see askpw ask --help)
+  askpw reply [OPTIONS]               Answer pending requests from afar (see askpw reply --help)
   askpw query [MODE]                  Answer pending requests once, then exit
   askpw watch [MODE]                  Keep answering new requests (READY=1 to $NOTIFY_SOCKET)
 

@@ -74,6 +74,25 @@ export class TerminalSettings {
 }
 
 /**
+ * The settings `settings` with echo off and everything else kept: a line
+ * typed on such a terminal is read whole (canonical mode) but not shown.
+ *
+ * @example Usage
+ * ```ts
+ * import { TerminalSettings, withoutEcho } from "./termios.ts";
+ * withoutEcho(new TerminalSettings(new Uint8Array(60)));
+ * ```
+ * @param settings The terminal's settings.
+ * @returns A copy without ECHO.
+ */
+export function withoutEcho(settings: TerminalSettings): TerminalSettings {
+  const copy = new TerminalSettings(settings.bytes.slice());
+  const view = new DataView(copy.bytes.buffer);
+  view.setUint32(LFLAG, view.getUint32(LFLAG, true) & ~TermiosFlags.ECHO, true);
+  return copy;
+}
+
+/**
  * Reads the settings of terminal `fd`.
  *
  * @example Usage
