@@ -10,7 +10,8 @@ PACKAGES="systemd:systemd-ask-password systemd:systemd-tty-ask-password-agent
   nodejs:node qemu-system-x86:qemu-system-x86_64 dracut:dracut dracut-core:lsinitrd
   cryptsetup-bin:cryptsetup e2fsprogs:mkfs.ext4 zstd:zstd cpio:cpio kmod:depmod
   plymouth:plymouthd plymouth:plymouth
-  swtpm:swtpm tpm2-tools:tpm2_dictionarylockout gcc:cc"
+  swtpm:swtpm tpm2-tools:tpm2_dictionarylockout gcc:cc golang-go:go
+  dropbear-bin:dropbear openssh-client:ssh"
 
 missing=""
 for pair in $PACKAGES; do
@@ -20,7 +21,9 @@ done
 dpkg -s plymouth-themes >/dev/null 2>&1 || missing="$missing plymouth-themes"
 # The TPM2 boot tests: host tools reach swtpm through this TCTI; systemd
 # dlopen()s the device TCTI inside the initrd.
-for package in libtss2-tcti-swtpm0 libtss2-tcti-device0 tpm-udev; do
+# The Varlink tests' independent client is built on the varlink project's
+# reference Go library (PyPI, home of the Python one, is out of reach).
+for package in libtss2-tcti-swtpm0 libtss2-tcti-device0 tpm-udev golang-github-varlink-go-dev; do
   dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
 done
 # The boot tests need a Debian kernel image to boot.

@@ -26,8 +26,12 @@ export interface AskPasswordOptions {
   message?: string;
   /** Seconds until nobody should answer any more; 0 waits without limit. */
   timeoutSeconds: number;
+  /** An absolute deadline (CLOCK_MONOTONIC µs) instead of `timeoutSeconds`. */
+  until?: bigint;
   /** Show what is typed (Echo=1). */
   echo?: boolean;
+  /** Show nothing while typing (Silent=1). */
+  silent?: boolean;
   /** `Id=`. */
   id?: string;
   /** `Icon=`. */
@@ -36,6 +40,8 @@ export interface AskPasswordOptions {
   keyname?: string;
   /** A cached answer is acceptable: the keyring first, and `AcceptCached=1`. */
   acceptCached?: boolean;
+  /** Add the answer to the keyring (`keyname`); default true. */
+  pushCache?: boolean;
   /** How long a password pushed to the keyring lives (default 150 s, as systemd's). */
   keyringTimeoutSeconds?: number;
   /** Waits. */
@@ -79,7 +85,8 @@ export type AskPasswordResult =
  */
 export async function askPassword(options: AskPasswordOptions): Promise<AskPasswordResult> {
   const { directory, reactor, log, signal, keyname } = options;
-  const fromKeyring = () => keyname && options.acceptCached ? readKeyring(keyname) : undefined;
+  const fromKeyring = () =>
+    keyname && options.acceptCached ? readCachedPasswords(keyname) : undefined;
   const cached = fromKeyring();
   if (cached) return { kind: "answered", passwords: cached, source: "keyring" };
 
@@ -89,9 +96,10 @@ export async function askPassword(options: AskPasswordOptions): Promise<AskPassw
       socket.features.refusesDescriptors ? "on" : "not supported by this kernel"
     }; SO_PASSPIDFD ${socket.features.receivesPidfds ? "on" : "not supported by this kernel"}`,
   );
-  const notAfter = options.timeoutSeconds > 0
-    ? monotonicMicros() + BigInt(Math.round(options.timeoutSeconds * 1e6))
-    : 0n;
+  const notAfter = options.until ??
+    (options.timeoutSeconds > 0
+      ? monotonicMicros() + BigInt(Math.round(options.timeoutSeconds * 1e6))
+      : 0n);
   // Keyring changes are announced by touching the directory: look again then.
   using inotify = keyname && options.acceptCached ? new Inotify() : undefined;
   inotify?.add(directory, InotifyMask.IN_ATTRIB | InotifyMask.IN_ONLYDIR);
@@ -102,7 +110,7 @@ export async function askPassword(options: AskPasswordOptions): Promise<AskPassw
       socket: socket.path,
       acceptCached: options.acceptCached ?? false,
       echo: options.echo ?? false,
-      silent: false,
+      silent: options.silent ?? false,
       notAfter,
       message: options.message,
       icon: options.icon,
@@ -145,7 +153,10 @@ export async function askPassword(options: AskPasswordOptions): Promise<AskPassw
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, { once: true });
     });
-    if (result.kind === "answered" && result.source === "agent" && keyname) {
+    if (
+      result.kind === "answered" && result.source === "agent" && keyname &&
+      options.pushCache !== false
+    ) {
       pushToKeyring(keyname, result.passwords, options.keyringTimeoutSeconds ?? 150, log);
       // Other askers waiting for the same key look at the keyring again.
       touch(directory);
@@ -172,8 +183,19 @@ function logSender(log: Logger, sender: ReplySender): void {
   );
 }
 
-/** The key's passwords (NUL-separated, as systemd stores them), in secret memory. */
-function readKeyring(keyname: string): Uint8Array[] | undefined {
+/**
+ * The passwords cached in the kernel keyring under `keyname` (NUL-separated,
+ * as systemd's askers store them), copied into secret memory.
+ *
+ * @example Usage
+ * ```ts
+ * import { readCachedPasswords } from "./ask_password.ts";
+ * readCachedPasswords("cryptsetup"); // undefined when there is no such key
+ * ```
+ * @param keyname The key's name.
+ * @returns The passwords (release them), or `undefined`.
+ */
+export function readCachedPasswords(keyname: string): Uint8Array[] | undefined {
   const memory = secretMemory();
   const buffer = memory.allocate(SECRET_SLOT_SIZE);
   try {
@@ -202,7 +224,7 @@ function pushToKeyring(
   log: Logger,
 ): void {
   const memory = secretMemory();
-  const all = [...(readKeyring(keyname) ?? [])];
+  const all = [...(readCachedPasswords(keyname) ?? [])];
   for (const password of passwords) {
     if (!all.some((kept) => sameBytes(kept, password))) all.push(memory.copy(password));
   }

@@ -10,6 +10,7 @@ import { VERSION } from "../version.ts";
 import { agentCommand } from "./agent_command.ts";
 import { askCommand } from "./ask_command.ts";
 import { replyCommand } from "./reply_command.ts";
+import { varlinkCommand } from "./varlink_command.ts";
 import { listCommand } from "./list_command.ts";
 import { parseCommandLine, USAGE, UsageError } from "./parse_command_line.ts";
 
@@ -28,6 +29,7 @@ export async function main(args: readonly string[]): Promise<number> {
   // `ask` has options of its own (systemd-ask-password's).
   if (args[0] === "ask") return await askCommand(args.slice(1));
   if (args[0] === "reply") return await replyCommand(args.slice(1));
+  if (args[0] === "varlink") return await varlinkCommand(args.slice(1));
   let commandLine;
   try {
     commandLine = parseCommandLine(args);

@@ -123,6 +123,7 @@ Usage:
   askpw list [--json]                 Show pending requests
   askpw ask [OPTIONS] [MESSAGE]       Ask for a password (see askpw ask --help)
   askpw reply [OPTIONS]               Answer pending requests from afar (see askpw reply --help)
+  askpw varlink [--socket=PATH]       Serve io.systemd.AskPassword (see askpw varlink --help)
   askpw query [MODE]                  Answer pending requests once, then exit
   askpw watch [MODE]                  Keep answering new requests (READY=1 to $NOTIFY_SOCKET)
 

@@ -424,3 +424,22 @@ export function resolvePath(path: string): string | undefined {
   if (libc.symbols.realpath(cString(path), buffer) === null) return undefined;
   return new TextDecoder().decode(buffer.subarray(0, buffer.indexOf(0)));
 }
+
+const F_GETFL = 3;
+const F_SETFL = 4;
+
+/**
+ * Makes `fd` non-blocking (a socket handed over by systemd is blocking).
+ *
+ * @example Usage
+ * ```ts
+ * import { setNonBlocking } from "./file.ts";
+ * setNonBlocking(0);
+ * ```
+ * @param fd The descriptor.
+ * @throws {SystemCallError} When fcntl fails.
+ */
+export function setNonBlocking(fd: number): void {
+  const flags = check("fcntl(F_GETFL)", libc.symbols.fcntl(fd, F_GETFL, 0n));
+  check("fcntl(F_SETFL)", libc.symbols.fcntl(fd, F_SETFL, BigInt(flags | OpenFlags.O_NONBLOCK)));
+}

@@ -25,6 +25,14 @@ export const libcSymbols = {
     result: "i32",
   },
   close: { parameters: ["i32"], result: "i32" }, // int close(int fd)
+  fcntl: {
+    parameters: [
+      "i32", // int fd
+      "i32", // int cmd
+      "i64", // long arg (F_SETFL's flags)
+    ],
+    result: "i32",
+  },
   read: {
     parameters: [
       "i32", // int fd

@@ -1,0 +1,132 @@
+/**
+ * `askpw varlink`: serves `io.systemd.AskPassword` on the socket it is
+ * handed (`$LISTEN_FDS`, socket activation) or on `--socket=PATH` (default
+ * `/run/systemd/io.systemd.AskPassword`, as systemd 258+ serves it).
+ *
+ * @module
+ */
+import {
+  closeFd,
+  FileType,
+  linkStatus,
+  removeFile,
+  setNonBlocking,
+  withUmask,
+} from "../ffi/file.ts";
+import { forbidCoreDumps } from "../ffi/memory.ts";
+import { effectiveUserId } from "../ffi/process.ts";
+import { listenStream } from "../ffi/socket.ts";
+import { createLogger } from "../log.ts";
+import { SYSTEM_ASK_DIRECTORY } from "../protocol/ask_directory.ts";
+import { Reactor } from "../reactor/reactor.ts";
+import { VarlinkServer } from "../varlink/varlink_server.ts";
+import { UsageError } from "./parse_command_line.ts";
+import { notify } from "./service_manager.ts";
+
+/** Where systemd 258+ serves the interface. */
+export const SYSTEM_VARLINK_SOCKET = "/run/systemd/io.systemd.AskPassword";
+
+const USAGE =
+  `askpw varlink — serves io.systemd.AskPassword (systemd 258's Varlink asking interface)
+
+Usage:
+  askpw varlink [--socket=PATH] [--debug]
+
+Serves the socket it is handed by systemd ($LISTEN_FDS), else listens on PATH
+(default ${SYSTEM_VARLINK_SOCKET}). Each Ask call becomes an ordinary ask file,
+answered by whichever agent runs. As root, only root may ask.
+`;
+
+/**
+ * Runs `askpw varlink ARGS` until SIGTERM.
+ *
+ * @example Usage
+ * ```ts
+ * import { varlinkCommand } from "./varlink_command.ts";
+ * const status = await varlinkCommand(["--socket=/run/askpw-example.sock"]);
+ * ```
+ * @param args The arguments after `varlink`.
+ * @returns The exit status: 0, 1 on a failure, 2 on a usage error.
+ */
+export async function varlinkCommand(args: readonly string[]): Promise<number> {
+  let socketPath = SYSTEM_VARLINK_SOCKET;
+  let debug = false;
+  try {
+    for (const arg of args) {
+      if (arg === "--help" || arg === "-h") {
+        console.log(USAGE);
+        return 0;
+      } else if (arg === "--debug") debug = true;
+      else if (arg.startsWith("--socket=") && arg.length > "--socket=".length) {
+        socketPath = arg.slice("--socket=".length);
+      } else throw new UsageError(`unknown argument ${JSON.stringify(arg)} for varlink`);
+    }
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`askpw varlink: ${error.message} (see askpw varlink --help)`);
+    return 2;
+  }
+  const log = createLogger({ debug });
+  try {
+    forbidCoreDumps();
+  } catch {
+    // Passwords still live in locked memory only.
+  }
+  const root = effectiveUserId() === 0;
+  const runtime = Deno.env.get("XDG_RUNTIME_DIR");
+  const askDirectory = root || !runtime
+    ? SYSTEM_ASK_DIRECTORY
+    : `${runtime.replace(/\/+$/, "")}/systemd/ask-password`;
+  let listenFd: number;
+  let bound: string | undefined;
+  try {
+    const activated = activatedSocket();
+    if (activated !== undefined) {
+      listenFd = activated;
+      setNonBlocking(listenFd);
+    } else {
+      if (linkStatus(socketPath)?.type === FileType.S_IFSOCK) removeFile(socketPath);
+      // 0666 like systemd's socket (Ask itself checks who calls); 0600 for a user's.
+      listenFd = withUmask(root ? 0o111 : 0o177, () => listenStream(socketPath));
+      bound = socketPath;
+    }
+    await Deno.mkdir(askDirectory, { recursive: true, mode: 0o755 });
+  } catch (error) {
+    log.error(`Cannot serve ${socketPath}: ${(error as Error).message}`);
+    return 1;
+  }
+  const stop = new AbortController();
+  const signals = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+  const onSignal = () => stop.abort();
+  for (const name of signals) Deno.addSignalListener(name, onSignal);
+  try {
+    await using reactor = new Reactor({
+      onError: (error) => log.error(`Internal error: ${(error as Error)?.stack ?? error}`),
+    });
+    using _server = new VarlinkServer({
+      listenFd,
+      reactor,
+      log,
+      askDirectory,
+      allowedUids: new Set(root ? [0] : [0, effectiveUserId()]),
+    });
+    log.info(`Serving io.systemd.AskPassword on ${bound ?? "the socket systemd passed"}`);
+    notify(log, "READY=1\nSTATUS=Serving io.systemd.AskPassword");
+    await new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve()));
+    notify(log, "STOPPING=1");
+    return 0;
+  } finally {
+    for (const name of signals) Deno.removeSignalListener(name, onSignal);
+    closeFd(listenFd);
+    if (bound) removeFile(bound);
+  }
+}
+
+/** The listening socket systemd passed (LISTEN_FDS=1, LISTEN_PID ours), fd 3. */
+function activatedSocket(): number | undefined {
+  const fds = Number(Deno.env.get("LISTEN_FDS"));
+  const pid = Number(Deno.env.get("LISTEN_PID"));
+  if (!(fds >= 1) || pid !== Deno.pid) return undefined;
+  for (const name of ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"]) Deno.env.delete(name);
+  return 3;
+}

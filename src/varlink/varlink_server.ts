@@ -1,0 +1,552 @@
+/**
+ * `io.systemd.AskPassword` over Varlink, for systems whose systemd is older
+ * than 258 (Debian 12's 252 has none). Every `Ask` becomes an ordinary ask
+ * file (askpw's asker library, as `askpw ask`), so any agent answers it; a
+ * caller that hangs up takes its question away at once.
+ *
+ * Callers are identified (SO_PEERCRED, and SO_PEERPIDFD where the kernel has
+ * it); in the system instance only root may ask (the initrd has no polkit).
+ * Hostile callers are bounded: messages of at most 64 KiB, 16 queued calls,
+ * 64 connections, 10 s to finish a message that was begun, and replies that
+ * are not read close the connection; none of it disturbs other callers.
+ *
+ * @module
+ */
+import { askPassword, readCachedPasswords } from "../asker/ask_password.ts";
+import { monotonicMicros } from "../ffi/clock.ts";
+import { closeFd, readFd, writeSome } from "../ffi/file.ts";
+import {
+  acceptConnection,
+  type PeerCredentials,
+  peerCredentials,
+  peerPidfd,
+} from "../ffi/socket.ts";
+import type { Logger } from "../log.ts";
+import { LogRateLimit } from "../log_rate_limit.ts";
+import { type AskerIdentity, identifyProcess } from "../protocol/asker_identity.ts";
+import { type Reactor, Readiness, type Timer, type Watch } from "../reactor/reactor.ts";
+import { SECRET_SLOT_SIZE, secretMemory } from "../secrets/secret_memory.ts";
+import { VERSION } from "../version.ts";
+import {
+  ASK_PASSWORD_DESCRIPTION,
+  ASK_PASSWORD_INTERFACE,
+  InvalidParameterError,
+  NO_TIMEOUT,
+  parseAskParameters,
+} from "./ask_password_interface.ts";
+import {
+  encodeError,
+  encodePasswordsReply,
+  encodeReply,
+  parseCall,
+  type VarlinkCall,
+  VarlinkProtocolError,
+} from "./varlink_message.ts";
+
+const SERVICE_INTERFACE = "org.varlink.service";
+const SERVICE_DESCRIPTION = `# The Varlink service interface
+interface org.varlink.service
+
+method GetInfo() -> (
+  vendor: string,
+  product: string,
+  version: string,
+  url: string,
+  interfaces: []string
+)
+
+method GetInterfaceDescription(interface: string) -> (description: string)
+
+error InterfaceNotFound (interface: string)
+error MethodNotFound (method: string)
+error MethodNotImplemented (method: string)
+error InvalidParameter (parameter: string)
+error PermissionDenied ()
+error ExpectedMore ()
+`;
+const ECANCELED = 125;
+
+/** Options for a {@linkcode VarlinkServer}. */
+export interface VarlinkServerOptions {
+  /** A listening AF_UNIX stream socket (non-blocking). */
+  listenFd: number;
+  /** The event loop. */
+  reactor: Reactor;
+  /** Where events go. */
+  log: Logger;
+  /** Where each call's ask file goes. */
+  askDirectory: string;
+  /** Who may call `Ask`: uid 0 in the system instance, else also the user's uid. */
+  allowedUids: ReadonlySet<number>;
+  /** Connections at once (default 64). */
+  maxConnections?: number;
+  /** Bytes of one message (default 64 KiB). */
+  maxMessageBytes?: number;
+  /** Calls waiting behind the one in progress, per connection (default 16). */
+  maxQueuedCalls?: number;
+  /** How long a message that was begun may take to finish (default 10 s). */
+  partialTimeoutMs?: number;
+}
+
+/** Serves connections on a listening socket until disposed. */
+export class VarlinkServer implements Disposable {
+  #options: Required<VarlinkServerOptions>;
+  #connections = new Set<Connection>();
+  #listenWatch: Watch;
+  #sweep: Timer | undefined;
+  #limited: LogRateLimit;
+
+  /**
+   * Starts accepting connections.
+   *
+   * @example Usage
+   * ```ts
+   * import { VarlinkServer } from "./varlink_server.ts";
+   * import { createLogger } from "../log.ts";
+   * import { Reactor } from "../reactor/reactor.ts";
+   * import { listenStream } from "../ffi/socket.ts";
+   * await using reactor = new Reactor();
+   * using server = new VarlinkServer({
+   *   listenFd: listenStream(`@askpw-varlink-example-${Deno.pid}`),
+   *   reactor,
+   *   log: createLogger(),
+   *   askDirectory: "/run/systemd/ask-password",
+   *   allowedUids: new Set([0]),
+   * });
+   * ```
+   * @param options See {@linkcode VarlinkServerOptions}.
+   */
+  constructor(options: VarlinkServerOptions) {
+    this.#options = {
+      maxConnections: 64,
+      maxMessageBytes: 64 * 1024,
+      maxQueuedCalls: 16,
+      partialTimeoutMs: 10_000,
+      ...options,
+    };
+    this.#limited = new LogRateLimit(options.log, { timers: options.reactor });
+    this.#listenWatch = options.reactor.watch(options.listenFd, Readiness.IN, () => this.#accept());
+  }
+
+  /** Connections open now. */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Closes every connection (questions in progress are taken back) and stops accepting. */
+  [Symbol.dispose](): void {
+    this.#listenWatch.close();
+    for (const connection of [...this.#connections]) connection.close();
+    this.#sweep?.cancel();
+    this.#limited[Symbol.dispose]();
+  }
+
+  #accept(): void {
+    for (;;) {
+      let fd: number | null;
+      try {
+        fd = acceptConnection(this.#options.listenFd);
+      } catch (error) {
+        this.#limited.log(
+          "warning",
+          "accept",
+          `Varlink: accept failed: ${(error as Error).message}`,
+        );
+        return;
+      }
+      if (fd === null) return;
+      if (this.#connections.size >= this.#options.maxConnections) {
+        closeFd(fd);
+        this.#limited.log("warning", "too many", "Varlink: too many connections; one refused");
+        continue;
+      }
+      const connection = new Connection(fd, this.#options, this.#limited, () => {
+        this.#connections.delete(connection);
+      }, () => this.#armSweep());
+      this.#connections.add(connection);
+    }
+  }
+
+  /** One timer while any connection holds half a message: slow callers are closed. */
+  #armSweep(): void {
+    if (this.#sweep) return;
+    this.#sweep = this.#options.reactor.after(this.#options.partialTimeoutMs / 2, () => {
+      this.#sweep = undefined;
+      const now = performance.now();
+      let partial = false;
+      for (const connection of [...this.#connections]) {
+        const since = connection.partialSince;
+        if (since === undefined) continue;
+        if (now - since >= this.#options.partialTimeoutMs) {
+          this.#limited.log(
+            "notice",
+            "slow",
+            `Varlink: ${connection.who} sent half a message; closed`,
+          );
+          connection.close();
+        } else {
+          partial = true;
+        }
+      }
+      if (partial) this.#armSweep();
+    });
+  }
+}
+
+class Connection {
+  readonly fd: number;
+  readonly peer: PeerCredentials | undefined;
+  readonly identity: AskerIdentity | undefined;
+  partialSince: number | undefined;
+  #options: Required<VarlinkServerOptions>;
+  #log: LogRateLimit;
+  #watch: Watch;
+  #drain: Watch | undefined;
+  #inbox = new Uint8Array(4096);
+  #filled = 0;
+  #outbox: Uint8Array[] = [];
+  #queued = 0;
+  #calls: VarlinkCall[] = [];
+  #busy = false;
+  #question: AbortController | undefined;
+  #closed = false;
+  #onClose: () => void;
+  #onPartial: () => void;
+
+  constructor(
+    fd: number,
+    options: Required<VarlinkServerOptions>,
+    log: LogRateLimit,
+    onClose: () => void,
+    onPartial: () => void,
+  ) {
+    this.fd = fd;
+    this.#options = options;
+    this.#log = log;
+    this.#onClose = onClose;
+    this.#onPartial = onPartial;
+    try {
+      this.peer = peerCredentials(fd);
+    } catch {
+      this.peer = undefined;
+    }
+    const pidfd = peerPidfd(fd);
+    if (pidfd !== undefined && this.peer) {
+      this.identity = identifyProcess(this.peer.pid, pidfd);
+      closeFd(pidfd);
+    }
+    options.log.debug(
+      `Varlink: connection from ${this.who}${
+        this.identity
+          ? ` (${this.identity.unit ?? "no unit"}, ${
+            this.identity.exe ?? "executable unknown"
+          }, pidfs ID ${this.identity.pidfdId ?? "none"})`
+          : ""
+      }`,
+    );
+    this.#watch = options.reactor.watch(fd, Readiness.IN, (events) => this.#readable(events));
+  }
+
+  get who(): string {
+    return this.peer ? `PID ${this.peer.pid}, uid ${this.peer.uid}` : "an unknown peer";
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#question?.abort();
+    this.#watch.close();
+    this.#drain?.close();
+    for (const bytes of this.#outbox) bytes.fill(0);
+    this.#outbox = [];
+    this.#inbox.fill(0);
+    closeFd(this.fd);
+    this.#onClose();
+  }
+
+  #readable(events: number): void {
+    for (;;) {
+      if (this.#filled === this.#inbox.length) {
+        if (this.#inbox.length > this.#options.maxMessageBytes) {
+          this.#log.log(
+            "notice",
+            "oversized",
+            `Varlink: ${this.who} sent a message over ${this.#options.maxMessageBytes} bytes; closed`,
+          );
+          this.close();
+          return;
+        }
+        const bigger = new Uint8Array(
+          Math.min(this.#inbox.length * 2, this.#options.maxMessageBytes + 1),
+        );
+        bigger.set(this.#inbox);
+        this.#inbox.fill(0);
+        this.#inbox = bigger;
+      }
+      let count: number | null;
+      try {
+        count = readFd(this.fd, this.#inbox.subarray(this.#filled));
+      } catch {
+        count = 0;
+      }
+      if (count === null) break;
+      if (count === 0) {
+        // The caller hung up: its question, if one is asked, goes with it.
+        this.close();
+        return;
+      }
+      this.#filled += count;
+    }
+    this.#takeMessages();
+    if ((events & (Readiness.HUP | Readiness.ERR)) !== 0) this.close();
+  }
+
+  #takeMessages(): void {
+    for (;;) {
+      const end = this.#inbox.subarray(0, this.#filled).indexOf(0);
+      if (end < 0) break;
+      let call: VarlinkCall;
+      try {
+        call = parseCall(this.#inbox.subarray(0, end));
+      } catch (error) {
+        const reason = error instanceof VarlinkProtocolError ? error.message : String(error);
+        this.#log.log("notice", "malformed", `Varlink: ${this.who}: ${reason}; closed`);
+        this.close();
+        return;
+      }
+      this.#inbox.copyWithin(0, end + 1, this.#filled);
+      this.#inbox.fill(0, this.#filled - end - 1, this.#filled);
+      this.#filled -= end + 1;
+      if (this.#calls.length >= this.#options.maxQueuedCalls) {
+        this.#log.log("notice", "flood", `Varlink: ${this.who} queued too many calls; closed`);
+        this.close();
+        return;
+      }
+      this.#calls.push(call);
+    }
+    this.partialSince = this.#filled > 0 ? (this.partialSince ?? performance.now()) : undefined;
+    if (this.partialSince !== undefined) this.#onPartial();
+    this.#next();
+  }
+
+  /** Calls are answered in order, one at a time. */
+  #next(): void {
+    if (this.#busy || this.#closed) return;
+    const call = this.#calls.shift();
+    if (!call) return;
+    this.#busy = true;
+    this.#handle(call).catch((error) => {
+      this.#options.log.error(`Varlink: ${call.method} failed: ${(error as Error).message}`);
+      this.#reply(
+        call,
+        encodeError("io.systemd.System", { origin: "linux", errno: 5, errnoName: "EIO" }),
+      );
+    }).finally(() => {
+      this.#busy = false;
+      this.#next();
+    });
+  }
+
+  async #handle(call: VarlinkCall): Promise<void> {
+    const dot = call.method.lastIndexOf(".");
+    const iface = call.method.slice(0, dot);
+    const name = call.method.slice(dot + 1);
+    if (iface === SERVICE_INTERFACE) {
+      if (name === "GetInfo") {
+        this.#reply(
+          call,
+          encodeReply({
+            vendor: "askpw",
+            product: "askpw",
+            version: VERSION,
+            url: "https://github.com/askpw/askpw",
+            interfaces: [SERVICE_INTERFACE, ASK_PASSWORD_INTERFACE],
+          }),
+        );
+      } else if (name === "GetInterfaceDescription") {
+        const wanted = call.parameters.interface;
+        const description = wanted === ASK_PASSWORD_INTERFACE
+          ? ASK_PASSWORD_DESCRIPTION
+          : wanted === SERVICE_INTERFACE
+          ? SERVICE_DESCRIPTION
+          : undefined;
+        this.#reply(
+          call,
+          description === undefined
+            ? encodeError(`${SERVICE_INTERFACE}.InterfaceNotFound`, { interface: String(wanted) })
+            : encodeReply({ description }),
+        );
+      } else {
+        this.#reply(
+          call,
+          encodeError(`${SERVICE_INTERFACE}.MethodNotFound`, { method: call.method }),
+        );
+      }
+      return;
+    }
+    if (iface !== ASK_PASSWORD_INTERFACE) {
+      this.#reply(
+        call,
+        encodeError(`${SERVICE_INTERFACE}.InterfaceNotFound`, { interface: iface }),
+      );
+      return;
+    }
+    if (name !== "Ask") {
+      this.#reply(
+        call,
+        encodeError(`${SERVICE_INTERFACE}.MethodNotFound`, { method: call.method }),
+      );
+      return;
+    }
+    await this.#ask(call);
+  }
+
+  async #ask(call: VarlinkCall): Promise<void> {
+    if (!this.peer || !this.#options.allowedUids.has(this.peer.uid)) {
+      this.#log.log(
+        "notice",
+        "denied",
+        `Varlink: Ask from ${this.who} refused: not allowed to ask`,
+      );
+      this.#reply(call, encodeError(`${SERVICE_INTERFACE}.PermissionDenied`));
+      return;
+    }
+    let parameters;
+    try {
+      parameters = parseAskParameters(call.parameters);
+    } catch (error) {
+      if (!(error instanceof InvalidParameterError)) throw error;
+      this.#reply(
+        call,
+        encodeError(`${SERVICE_INTERFACE}.InvalidParameter`, { parameter: error.parameter }),
+      );
+      return;
+    }
+    // timeoutUSec is relative, untilUSec absolute: the earlier wins; 0 means cache only.
+    const now = monotonicMicros();
+    let until = NO_TIMEOUT;
+    if (parameters.timeoutUSec !== NO_TIMEOUT) {
+      until = parameters.timeoutUSec === 0n ? 0n : now + parameters.timeoutUSec;
+    }
+    if (parameters.untilUSec !== NO_TIMEOUT && parameters.untilUSec < until) {
+      until = parameters.untilUSec;
+    }
+    const log = this.#options.log;
+    log.info(
+      `Varlink: Ask from ${this.who}${this.identity?.unit ? ` (${this.identity.unit})` : ""}`,
+    );
+    if (until === 0n) {
+      const cached = parameters.keyname && parameters.acceptCached
+        ? readCachedPasswords(parameters.keyname)
+        : undefined;
+      if (cached) this.#replyPasswords(call, cached);
+      else this.#reply(call, encodeError(`${ASK_PASSWORD_INTERFACE}.NoPasswordAvailable`));
+      return;
+    }
+    this.#question = new AbortController();
+    const result = await askPassword({
+      directory: this.#options.askDirectory,
+      message: parameters.message,
+      icon: parameters.icon,
+      id: parameters.id,
+      keyname: parameters.keyname,
+      acceptCached: parameters.acceptCached,
+      pushCache: parameters.pushCache,
+      echo: parameters.echo === "on",
+      silent: parameters.echo === "off",
+      timeoutSeconds: 0,
+      until: until === NO_TIMEOUT ? 0n : until,
+      reactor: this.#options.reactor,
+      log,
+      signal: this.#question.signal,
+    });
+    this.#question = undefined;
+    switch (result.kind) {
+      case "answered":
+        this.#replyPasswords(call, result.passwords);
+        log.info(`Varlink: Ask from ${this.who} answered`);
+        return;
+      case "timeout":
+        this.#reply(call, encodeError(`${ASK_PASSWORD_INTERFACE}.TimeoutReached`));
+        return;
+      case "cancelled":
+        // A caller that hung up gets nothing; an agent's "-" is ECANCELED, as systemd says it.
+        if (result.byAgent) {
+          this.#reply(
+            call,
+            encodeError("io.systemd.System", {
+              origin: "linux",
+              errno: ECANCELED,
+              errnoName: "ECANCELED",
+            }),
+          );
+        }
+        return;
+    }
+  }
+
+  #replyPasswords(call: VarlinkCall, passwords: Uint8Array[]): void {
+    const memory = secretMemory();
+    const buffer = memory.allocate(SECRET_SLOT_SIZE);
+    try {
+      this.#reply(call, encodePasswordsReply(passwords, buffer));
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      this.#reply(
+        call,
+        encodeError("io.systemd.System", { origin: "linux", errno: 84, errnoName: "EILSEQ" }),
+      );
+    } finally {
+      memory.release(buffer);
+      for (const password of passwords) memory.release(password);
+    }
+  }
+
+  /** Sends a reply (none to a oneway call); what does not go at once waits for room, within bounds. */
+  #reply(call: VarlinkCall, bytes: Uint8Array): void {
+    if (this.#closed || call.oneway) return;
+    if (this.#outbox.length === 0) {
+      let written: number | null;
+      try {
+        written = writeSome(this.fd, bytes as Uint8Array<ArrayBuffer>);
+      } catch {
+        this.close();
+        return;
+      }
+      if (written === bytes.length) return;
+      bytes = bytes.subarray(written ?? 0);
+    }
+    this.#queued += bytes.length;
+    if (this.#queued > this.#options.maxMessageBytes) {
+      this.#log.log("notice", "unread", `Varlink: ${this.who} does not read its replies; closed`);
+      this.close();
+      return;
+    }
+    this.#outbox.push(bytes.slice());
+    this.#drain ??= this.#options.reactor.watch(this.fd, Readiness.OUT, () => this.#flush());
+  }
+
+  #flush(): void {
+    while (this.#outbox.length > 0) {
+      const head = this.#outbox[0];
+      let written: number | null;
+      try {
+        written = writeSome(this.fd, head as Uint8Array<ArrayBuffer>);
+      } catch {
+        this.close();
+        return;
+      }
+      if (written === null) return;
+      this.#queued -= written;
+      if (written < head.length) {
+        this.#outbox[0] = head.slice(written);
+        head.fill(0);
+        return;
+      }
+      head.fill(0);
+      this.#outbox.shift();
+    }
+    this.#drain?.close();
+    this.#drain = undefined;
+  }
+}
