@@ -164,7 +164,8 @@ Deno.test({
 
 Deno.test({
   ...options,
-  name: "a PAM-style question (Echo=1, deadline 15 s away) shows the time left, updated in place, " +
+  name:
+    "a PAM-style question (Echo=1, deadline 15 s away) shows the time left, updated in place, " +
     "and is withdrawn when it passes",
 }, async () => {
   await using namespace = await PrivateNamespace.create();
