@@ -118,8 +118,8 @@ Deno.test({
   name: "selection: --disk and --id pick requests; others are left alone; nothing pending is 3",
 }, async () => {
   await using namespace = await PrivateNamespace.create();
-  await using vdu = startDisk(namespace, "/dev/vdu", "u");
-  await using vdv = startDisk(namespace, "/dev/vdv", "v");
+  await using _vdu = startDisk(namespace, "/dev/vdu", "u");
+  await using _vdv = startDisk(namespace, "/dev/vdv", "v");
   using question = RecordingAsker.create(namespace, { message: "Not a disk:" });
   await waitForAskFiles(namespace, 3);
   const u = await reply(namespace, ["--disk=/dev/vdu"], "u\n");
