@@ -8,7 +8,12 @@
 import assert from "node:assert/strict";
 import { addUserKey } from "../../src/ffi/keyring.ts";
 import { sendDatagram } from "../../src/ffi/socket.ts";
-import { type RunningAgent, startAskpw, startSystemdAgent, waitForAskFiles } from "../helpers/agents.ts";
+import {
+  type RunningAgent,
+  startAskpw,
+  startSystemdAgent,
+  waitForAskFiles,
+} from "../helpers/agents.ts";
 import { PrivateNamespace } from "../helpers/private_namespace.ts";
 import { PtyConsole } from "../helpers/pty_console.ts";
 import { RawConnection, runVarlinkClient, varlinkClient } from "../helpers/varlink_client.ts";
