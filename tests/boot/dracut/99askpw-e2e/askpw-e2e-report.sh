@@ -13,6 +13,12 @@ for unit in askpw-agent.service askpw-fallback.service systemd-ask-password-cons
     echo "E2E: unit $unit: $(systemctl show -P ActiveState "$unit")/$(systemctl show -P Result "$unit")"
 done
 journalctl -b -o cat -u askpw-agent.service | sed 's/^/E2E-LOG: /'
+# The requests askpw-e2e-askfiles.sh recorded (askpw.e2e.askfiles), in order,
+# and what systemd-cryptsetup said of them.
+if [ -f /run/askpw-e2e-askfiles ]; then
+    sed 's/^/E2E-ASKFILE: /' /run/askpw-e2e-askfiles
+    journalctl -b -o cat -u 'systemd-cryptsetup@*' | sed 's/^/E2E-CRYPTSETUP: /'
+fi
 echo "UNLOCK-OK"
 # poweroff.target directly: plain `systemctl poweroff` tries logind over D-Bus first.
 systemctl --no-block start poweroff.target --job-mode=replace-irreversibly

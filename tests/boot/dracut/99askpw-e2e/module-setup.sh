@@ -2,7 +2,8 @@
 # Test-only dracut module for askpw's boot tests: reports what was unlocked and
 # how, then powers off; with askpw.e2e.kill on the kernel command line it kills
 # askpw before it can prompt, with askpw.e2e.pending=N it says when N password
-# requests are pending. Never included unless asked for (-m askpw-e2e).
+# requests are pending, with askpw.e2e.askfiles it records every request's ask
+# file for the report. Never included unless asked for (-m askpw-e2e).
 
 check() {
     return 255
@@ -21,6 +22,8 @@ install() {
     inst_simple "$moddir/askpw-e2e-report.service" "$systemdsystemunitdir/askpw-e2e-report.service"
     inst_simple "$moddir/askpw-e2e-kill.service" "$systemdsystemunitdir/askpw-e2e-kill.service"
     inst_simple "$moddir/askpw-e2e-pending.service" "$systemdsystemunitdir/askpw-e2e-pending.service"
+    inst_script "$moddir/askpw-e2e-askfiles.sh" /usr/bin/askpw-e2e-askfiles.sh
+    inst_simple "$moddir/askpw-e2e-askfiles.service" "$systemdsystemunitdir/askpw-e2e-askfiles.service"
     inst_script "$moddir/askpw-e2e-ask.sh" /usr/bin/askpw-e2e-ask.sh
     inst_simple "$moddir/askpw-e2e-ask.service" "$systemdsystemunitdir/askpw-e2e-ask.service"
     $SYSTEMCTL -q --root "$initdir" add-wants initrd.target askpw-e2e-ask.service
@@ -36,4 +39,5 @@ install() {
     $SYSTEMCTL -q --root "$initdir" add-wants initrd.target askpw-e2e-report.service
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-kill.service
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-pending.service
+    $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-askfiles.service
 }
