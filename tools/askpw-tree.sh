@@ -4,9 +4,11 @@
 # initrd builder that can add a directory. It holds what the dracut module
 # (dracut-module/90askpw/module-setup.sh) installs:
 #   usr/bin/askpw, usr/lib/askpw/...            tools/install.sh
-#   usr/lib/systemd/system/askpw-*.{path,service}
+#   usr/lib/systemd/system/askpw-*.{path,service,socket}
 #   usr/lib/systemd/system/systemd-ask-password-{console,plymouth}.{path,service}.d/90-askpw.conf
 #   usr/lib/systemd/system/sysinit.target.wants/askpw-agent.path
+#   usr/lib/systemd/system/sockets.target.wants/askpw-varlink.socket
+#     (the socket does not start where systemd serves io.systemd.AskPassword)
 # Usage: tools/askpw-tree.sh DEST
 set -eu
 dest=${1:?usage: tools/askpw-tree.sh DEST}
@@ -18,8 +20,9 @@ units="$dest/usr/lib/systemd/system"
 
 sh tools/install.sh "$dest"
 
-mkdir -p "$units/sysinit.target.wants"
-for unit in askpw-agent.path askpw-agent.service askpw-fallback.service; do
+mkdir -p "$units/sysinit.target.wants" "$units/sockets.target.wants"
+for unit in askpw-agent.path askpw-agent.service askpw-fallback.service \
+  askpw-varlink.socket askpw-varlink.service; do
   install -m 0644 "$mod/$unit" "$units/$unit"
 done
 # systemd's own agents stay, but only run with rd.askpw=0 or after askpw
@@ -34,4 +37,5 @@ done
 # they apply presets (mkosi's initrd does, with its own preset file). A
 # relative link works both in the initrd and in a booted system.
 ln -sfn ../askpw-agent.path "$units/sysinit.target.wants/askpw-agent.path"
+ln -sfn ../askpw-varlink.socket "$units/sockets.target.wants/askpw-varlink.socket"
 echo "askpw-tree: $dest"

@@ -63,4 +63,13 @@ install() {
             "$systemdsystemunitdir/$unit.d/90-askpw.conf"
     done
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-agent.path
+
+    # io.systemd.AskPassword (Varlink): systemd 258 and later serve it with
+    # systemd-ask-password.socket; for an older systemd, askpw serves it.
+    if [[ ! -e $dracutsysrootdir$systemdsystemunitdir/systemd-ask-password.socket ]]; then
+        for unit in askpw-varlink.socket askpw-varlink.service; do
+            inst_simple "$moddir/$unit" "$systemdsystemunitdir/$unit"
+        done
+        $SYSTEMCTL -q --root "$initdir" add-wants sockets.target askpw-varlink.socket
+    fi
 }
