@@ -441,5 +441,39 @@ export const libcSymbols = {
   },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-/** The opened C library with askpw's symbol table; only `src/ffi/` uses it. */
-export const libc: Deno.DynamicLibrary<typeof libcSymbols> = Deno.dlopen("libc.so.6", libcSymbols);
+/** The functions of {@linkcode libcSymbols}, as Deno binds them. */
+export type LibcFunctions = Deno.DynamicLibrary<typeof libcSymbols>["symbols"];
+type LibcName = keyof typeof libcSymbols;
+
+/**
+ * Binds one function: Deno builds a call stub for each symbol it binds, about
+ * 0.2 ms apiece on a fast CPU (64 symbols bound at once cost 13-20 ms of
+ * askpw's start-up), so each is bound on its first call instead. The library
+ * stays open: the binding lives as long as the process.
+ */
+function bind<Name extends LibcName>(name: Name): LibcFunctions[Name] {
+  const definition = { [name]: libcSymbols[name] } as Pick<typeof libcSymbols, Name>;
+  return Deno.dlopen("libc.so.6", definition).symbols[name] as LibcFunctions[Name];
+}
+
+const functions = {} as LibcFunctions;
+for (const name of Object.keys(libcSymbols) as LibcName[]) {
+  Object.defineProperty(functions, name, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      // From then on a plain property: no getter on later calls.
+      const bound = bind(name);
+      Object.defineProperty(functions, name, { value: bound, enumerable: true });
+      return bound;
+    },
+  });
+}
+// Read right after a failed call: binding it then could itself change errno.
+void functions.__errno_location;
+
+/**
+ * The C library with askpw's symbol table, each function bound on its first
+ * call; only `src/ffi/` uses it.
+ */
+export const libc: { readonly symbols: LibcFunctions } = { symbols: functions };
