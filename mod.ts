@@ -118,7 +118,4 @@ export { type PeerCredentials } from "./src/ffi/socket.ts";
 export { main } from "./src/cli/main.ts";
 export { VERSION } from "./src/version.ts";
 
-if (import.meta.main) {
-  const { main } = await import("./src/cli/main.ts");
-  Deno.exit(await main(Deno.args));
-}
+if (import.meta.main) await import("./src/cli/program.ts");

@@ -4,5 +4,5 @@
 set -eu
 cd "$(dirname "$0")/.."
 mkdir -p dist
-./node_modules/.bin/deno bundle --quiet --platform=deno -o dist/askpw.js mod.ts
+./node_modules/.bin/deno bundle --quiet --platform=deno -o dist/askpw.js src/cli/program.ts
 echo "bundle: dist/askpw.js ($(wc -c < dist/askpw.js) bytes)"

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 mkdir -p dist
 log=$(mktemp)
 if ./node_modules/.bin/deno compile --quiet --no-check --allow-ffi --allow-read --allow-write \
-  --allow-env --v8-flags=--max-semi-space-size=1 -o dist/askpw-bin mod.ts >"$log" 2>&1; then
+  --allow-env --v8-flags=--max-semi-space-size=1 -o dist/askpw-bin src/cli/program.ts >"$log" 2>&1; then
   rm -f "$log"
   echo "compile: dist/askpw-bin ($(wc -c < dist/askpw-bin) bytes)"
   exit 0

@@ -7,12 +7,10 @@ import { restoreAllTerminals } from "../console/terminal.ts";
 import { initrdKernelOptions } from "../initrd/kernel_command_line.ts";
 import { createLogger } from "../log.ts";
 import { VERSION } from "../version.ts";
-import { agentCommand } from "./agent_command.ts";
-import { askCommand } from "./ask_command.ts";
-import { replyCommand } from "./reply_command.ts";
-import { varlinkCommand } from "./varlink_command.ts";
-import { listCommand } from "./list_command.ts";
 import { parseCommandLine, USAGE, UsageError } from "./parse_command_line.ts";
+
+// Each command's code is imported when it runs: the agent at boot need not
+// evaluate the asker, reply and Varlink modules first.
 
 /**
  * Runs askpw with `args` and returns the exit status.
@@ -27,9 +25,18 @@ import { parseCommandLine, USAGE, UsageError } from "./parse_command_line.ts";
  */
 export async function main(args: readonly string[]): Promise<number> {
   // `ask` has options of its own (systemd-ask-password's).
-  if (args[0] === "ask") return await askCommand(args.slice(1));
-  if (args[0] === "reply") return await replyCommand(args.slice(1));
-  if (args[0] === "varlink") return await varlinkCommand(args.slice(1));
+  if (args[0] === "ask") {
+    const { askCommand } = await import("./ask_command.ts");
+    return await askCommand(args.slice(1));
+  }
+  if (args[0] === "reply") {
+    const { replyCommand } = await import("./reply_command.ts");
+    return await replyCommand(args.slice(1));
+  }
+  if (args[0] === "varlink") {
+    const { varlinkCommand } = await import("./varlink_command.ts");
+    return await varlinkCommand(args.slice(1));
+  }
   let commandLine;
   try {
     commandLine = parseCommandLine(args);
@@ -55,11 +62,15 @@ export async function main(args: readonly string[]): Promise<number> {
   const kernel = initrdKernelOptions();
   const log = createLogger({ debug: commandLine.debug || kernel.debug });
   try {
-    if (commandLine.command === "list") return await listCommand(commandLine.json);
+    if (commandLine.command === "list") {
+      const { listCommand } = await import("./list_command.ts");
+      return await listCommand(commandLine.json);
+    }
     if (kernel.disabled) {
       log.notice("Disabled by rd.askpw=0 on the kernel command line; systemd's agents answer");
       return 0;
     }
+    const { agentCommand } = await import("./agent_command.ts");
     return await agentCommand(commandLine, log);
   } catch (error) {
     restoreAllTerminals();
