@@ -110,10 +110,11 @@ function toJson(outcome: ReplyOutcome) {
 /** One line from stdin; on a terminal, prompted on stderr and not echoed. */
 function readPassphraseFromStdin(): Uint8Array {
   if (!isTerminal(0)) return firstLine(readAll(0));
-  Deno.stderr.writeSync(encoder.encode("Passphrase: "));
   const original = getTerminalSettings(0);
+  // Echo off before the prompt shows: what is typed at once stays hidden too.
   setTerminalSettings(0, withoutEcho(original));
   try {
+    Deno.stderr.writeSync(encoder.encode("Passphrase: "));
     return firstLine(readAll(0, true));
   } finally {
     setTerminalSettings(0, original);
