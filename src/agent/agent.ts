@@ -292,7 +292,17 @@ class Agent {
     const pending = this.#pending.get(path);
     if (!pending) return;
     this.#pending.delete(path);
+    // Answered elsewhere (`askpw reply` over SSH, another agent) while we
+    // asked: should the disk ask again, that answer was not accepted either.
+    if (pending.state === "asking") this.#countAttempt(pending);
     this.#withdraw(pending, "its ask file vanished");
+  }
+
+  /** One more answer went to this disk (or Id): a new request for it is a retry. */
+  #countAttempt(pending: PendingRequest): void {
+    if (!pending.retryKey) return;
+    const count = (this.#answeredDisks.get(pending.retryKey)?.count ?? 0) + 1;
+    this.#answeredDisks.set(pending.retryKey, { count, family: answerFamily(pending.class.kind) });
   }
 
   /** Reads a new ask file; `key` (device and inode) names it until it is replaced. */
@@ -544,11 +554,7 @@ class Agent {
     switch (outcome.kind) {
       case "sent": {
         this.#answered++;
-        if (pending.retryKey) {
-          const count = (this.#answeredDisks.get(pending.retryKey)?.count ?? 0) + 1;
-          const family = answerFamily(pending.class.kind);
-          this.#answeredDisks.set(pending.retryKey, { count, family });
-        }
+        this.#countAttempt(pending);
         this.#log.info(
           `Answered ${path} from ${source}${outcome.waited ? " once its queue had room" : ""}`,
         );

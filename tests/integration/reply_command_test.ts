@@ -94,6 +94,29 @@ Deno.test({
 
 Deno.test({
   ...options,
+  name: "next to askpw watch: after a wrong passphrase from afar, askpw's next prompt for the " +
+    "disk says the previous one was not accepted",
+}, async () => {
+  await using namespace = await PrivateNamespace.create();
+  using pty = new PtyConsole();
+  await using agent = startAskpw(namespace, ["watch", `--console=${pty.path}`]);
+  await using disk = startDisk(namespace, "/dev/vdx", "right");
+  const first = await pty.waitFor("Please enter passphrase for disk vdx: ", 30_000);
+  const wrong = await reply(namespace, [], "wrong\n");
+  assert.equal(wrong.code, 1, wrong.stderr);
+  const second = await pty.waitFor("Please enter passphrase for disk vdx: ", 30_000, first);
+  assert.match(
+    pty.textFrom(first).slice(0, second - first + 60),
+    /\(withdrawn\)[^]*The previous passphrase was not accepted \(attempt 2\)\.[^]*Please enter passphrase for disk vdx: /,
+  );
+  await agent.waitForLog(/New request \S+: .*attempt 2/);
+  pty.type("right\r");
+  assert.equal((await disk.exit()).code, 0);
+  assert.equal(disk.stdout, "attempt 1: wrong\nattempt 2: unlocked\n");
+});
+
+Deno.test({
+  ...options,
   name: "next to systemd's agent, from a password file",
 }, async () => {
   await using namespace = await PrivateNamespace.create();
