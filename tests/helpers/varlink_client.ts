@@ -13,6 +13,23 @@ import type { PrivateNamespace } from "./private_namespace.ts";
 const SOURCE = new URL("../varlink_client/", import.meta.url).pathname;
 let built: Promise<string> | undefined;
 
+/** io.systemd.AskPassword's Ask method as the library's IDL parser describes it. */
+export const ASK_METHOD = {
+  in: [
+    "message",
+    "keyname",
+    "icon",
+    "id",
+    "timeoutUSec",
+    "untilUSec",
+    "acceptCached",
+    "pushCache",
+    "echo",
+    "allowInteractiveAuthentication",
+  ],
+  out: ["passwords"],
+};
+
 /** Builds the client (once) and returns its path. */
 export function varlinkClient(): Promise<string> {
   built ??= (async () => {

@@ -161,6 +161,8 @@ export interface InitrdOptions {
   drivers?: string[];
   /** Host files to copy into the initrd (dracut --include), e.g. an /etc/crypttab. */
   include?: { source: string; target: string }[];
+  /** Extra environment for dracut and the modules (e.g. `askpw_deno_cache: "no"`). */
+  env?: Record<string, string>;
 }
 
 const BASE_MODULES = [
@@ -198,6 +200,13 @@ export async function buildInitrd(
       "-r",
       `${ROOT}tests/boot/dracut/99askpw-e2e`,
       `${base}/modules.d/99askpw-e2e`,
+    ]);
+    // The SSH test module (dropbear, systemd-networkd): only in initrds that
+    // name it in `modules` ("askpw-ssh").
+    await run("cp", [
+      "-r",
+      `${ROOT}tests/boot/dracut/98askpw-ssh`,
+      `${base}/modules.d/98askpw-ssh`,
     ]);
     // The socket checks run inside the VM on askpw's own Deno runtime.
     for (const program of ["socket_checks", "send_datagram"]) {
@@ -240,7 +249,7 @@ export async function buildInitrd(
     [DRIVERS, ...(options.drivers ?? [])].join(" "),
     ...(options.include ?? []).flatMap(({ source, target }) => ["--include", source, target]),
     path,
-  ], { env: { dracutbasedir: base, ASKPW_ROOT: tree } });
+  ], { env: { ...options.env, dracutbasedir: base, ASKPW_ROOT: tree } });
   return { path, size: (await Deno.stat(path)).size };
 }
 
@@ -348,6 +357,15 @@ export interface QemuOptions {
    * this control socket ({@linkcode Swtpm.forQemu}). None by default.
    */
   tpmControlSocket?: string;
+  /**
+   * A virtio-net card on QEMU's user network (DHCP from QEMU), the guest's
+   * TCP port 22 forwarded from this port on the host's 127.0.0.1 (nowhere
+   * else). No network card by default. The initrd needs the virtio_net
+   * driver ({@linkcode InitrdOptions.drivers}).
+   */
+  sshHostPort?: number;
+  /** The kernel image to boot (default: the host's Debian kernel, {@linkcode debianKernel}). */
+  kernel?: string;
 }
 
 /** qemu's command line for an initrd boot on the serial console (TCG: KVM cannot run stock kernels here). */
@@ -381,7 +399,7 @@ export function qemuArguments(
     "-nographic",
     "-no-reboot",
     "-kernel",
-    debianKernel().vmlinuz,
+    options.kernel ?? debianKernel().vmlinuz,
     "-initrd",
     initrd,
     ...drives,
@@ -392,6 +410,13 @@ export function qemuArguments(
       "emulator,id=tpm0,chardev=chrtpm",
       "-device",
       "tpm-tis,tpmdev=tpm0",
+    ]),
+    ...(options.sshHostPort === undefined ? [] : [
+      "-netdev",
+      // restrict=on: the guest reaches nothing outside QEMU; forwards still work.
+      `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${options.sshHostPort}-:22`,
+      "-device",
+      "virtio-net-pci,netdev=n0",
     ]),
     "-append",
     append,

@@ -3,7 +3,10 @@
 # how, then powers off; with askpw.e2e.kill on the kernel command line it kills
 # askpw before it can prompt, with askpw.e2e.pending=N it says when N password
 # requests are pending, with askpw.e2e.askfiles it records every request's ask
-# file for the report. Never included unless asked for (-m askpw-e2e).
+# file for the report, with askpw.e2e.varlink a Varlink client (put into the
+# initrd by the boot test at /usr/lib/askpw-e2e/varlink-client) asks through
+# io.systemd.AskPassword before cryptsetup does. Never included unless asked
+# for (-m askpw-e2e).
 
 check() {
     return 255
@@ -15,7 +18,7 @@ depends() {
 }
 
 install() {
-    inst_multiple cat ls tr sed sleep kill journalctl setpriv grep
+    inst_multiple cat ls tr sed sleep kill journalctl setpriv grep mkdir rm wc cut sha256sum
     inst_script "$moddir/askpw-e2e-report.sh" /usr/bin/askpw-e2e-report.sh
     inst_script "$moddir/askpw-e2e-kill.sh" /usr/bin/askpw-e2e-kill.sh
     inst_script "$moddir/askpw-e2e-pending.sh" /usr/bin/askpw-e2e-pending.sh
@@ -40,4 +43,7 @@ install() {
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-kill.service
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-pending.service
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-askfiles.service
+    inst_script "$moddir/askpw-e2e-varlink.sh" /usr/bin/askpw-e2e-varlink.sh
+    inst_simple "$moddir/askpw-e2e-varlink.service" "$systemdsystemunitdir/askpw-e2e-varlink.service"
+    $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-varlink.service
 }
