@@ -1,8 +1,7 @@
 #!/bin/sh
 # /usr/bin/askpw: runs the compiled askpw, or the Deno runtime with the bundle.
 # Deno keeps a cache in $DENO_DIR and $HOME: both point into /run, so askpw
-# writes nothing outside /run (the initrd's root may be read-only), unless an
-# image builder prepared a cache next to the bundle (below).
+# writes nothing outside /run (the initrd's root may be read-only).
 state=${ASKPW_STATE_DIRECTORY:-/run/askpw}
 export DENO_DIR="$state/deno" HOME="$state" DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1
 # /usr/lib/askpw next to /usr/bin/askpw (also right inside a staging tree);
@@ -17,12 +16,14 @@ lib=$bin/../lib/askpw
 if [ -x "$lib/askpw" ]; then
   exec "$lib/askpw" "$@"
 fi
-# The dracut module (and the mkosi build) run askpw once while building the
-# initrd, with this cache: Deno's analysis of askpw.js and V8's compiled code
-# of it, so the start at boot need not parse and compile the bundle afresh.
-# Used in place where it may be written (the initrd's root is a tmpfs).
-if [ -d "$lib/cache" ] && [ -w "$lib/cache" ]; then
-  export DENO_DIR="$lib/cache"
+# The dracut module (and the mkosi build) ran askpw once while building the
+# initrd, leaving Deno's cache for the bundle in $lib/cache: its analysis of
+# askpw.js and V8's compiled code of it, so that the start at boot need not
+# parse and compile the bundle afresh. The first start copies it to $DENO_DIR:
+# Deno writes to its cache, and in the initrd its files may be hard links
+# (dracut links identical files together).
+if [ -d "$lib/cache" ] && [ ! -d "$DENO_DIR" ]; then
+  mkdir -p "$DENO_DIR" && cp -r "$lib/cache/." "$DENO_DIR/" || :
 fi
 # A 1 MB young generation: askpw allocates little, and a flood of hostile ask
 # files must not leave V8's heap grown for good.

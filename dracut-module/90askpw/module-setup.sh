@@ -34,6 +34,41 @@ depends() {
     return 0
 }
 
+# Runs askpw once inside the initrd being built (chroot) so that Deno's cache
+# for the bundle (its module analysis and V8's compiled code, keyed by the
+# bundle's path) is in the initrd: the launcher copies /usr/lib/askpw/cache to
+# its DENO_DIR when it exists, and askpw then starts without parsing and
+# compiling the bundle.
+# Needs root (chroot); without it askpw starts the slower way, as it does with
+# askpw_deno_cache="no" in dracut's configuration (or the environment).
+prepare_deno_cache() {
+    [[ -x $initdir/usr/lib/askpw/deno ]] || return 0
+    [[ ${askpw_deno_cache:-yes} == no ]] && return 0
+    local cache=$initdir/usr/lib/askpw/cache shell
+    # To run askpw in the initrd being built, now: a /bin/sh for the launcher
+    # (dracut's base module adds bash as /bin/sh only after this module when
+    # no shell module came first: do now what it would do then), and the
+    # libraries of the shell and of Deno, which dracut otherwise adds at the end.
+    if [[ ! -e $initdir/bin/sh ]]; then
+        inst_multiple bash
+        ln -s bash "$initdir/bin/sh"
+    fi
+    shell=$(readlink -f "$initdir/bin/sh")
+    DRACUT_RESOLVE_DEPS=1 inst_binary "${shell#"$initdir"}"
+    DRACUT_RESOLVE_DEPS=1 inst_binary "$(askpw_root)/usr/lib/askpw/deno" /usr/lib/askpw/deno
+    rm -rf "$cache" "$initdir/tmp/askpw"
+    ASKPW_STATE_DIRECTORY=/tmp/askpw chroot "$initdir" /usr/bin/askpw --version > /dev/null 2>&1
+    mv "$initdir/tmp/askpw/deno" "$cache" 2> /dev/null
+    rm -rf "$initdir/tmp/askpw"
+    # SQLite databases and their write-ahead logs, one with the bundle's
+    # entry; the shared-memory indexes are made again when opened.
+    rm -f "$cache"/*-shm
+    if ! grep -qa "file:///usr/lib/askpw/askpw.js" "$cache"/v8_code_cache_v2*; then
+        dwarn "askpw: could not prepare Deno's cache in the initrd (not root?); askpw starts without it"
+        rm -rf "$cache"
+    fi
+}
+
 # called by dracut
 install() {
     local root unit
@@ -50,7 +85,7 @@ install() {
     inst_script "$root/usr/bin/askpw" /usr/bin/askpw
     # askpw dlopen()s libc for its syscalls: invisible to ldd, so name it.
     inst_libdir_file "libc.so.6"
-    inst_multiple mkdir touch systemctl
+    inst_multiple mkdir touch systemctl cp
 
     for unit in askpw-agent.path askpw-agent.service askpw-fallback.service; do
         inst_simple "$moddir/$unit" "$systemdsystemunitdir/$unit"
@@ -62,7 +97,11 @@ install() {
         inst_simple "$moddir/stock-agent-only-as-fallback.conf" \
             "$systemdsystemunitdir/$unit.d/90-askpw.conf"
     done
+    # Started early (in parallel; nothing waits for it) so that it already
+    # watches when the first request comes; the path unit is the safety net.
+    $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-agent.service
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-agent.path
+    prepare_deno_cache
 
     # io.systemd.AskPassword (Varlink): systemd 258 and later serve it with
     # systemd-ask-password.socket; for an older systemd, askpw serves it.

@@ -34,6 +34,8 @@ Deno.test({
       "usr/lib/systemd/system/askpw-agent.service",
       "usr/lib/systemd/system/askpw-fallback.service",
       "usr/lib/systemd/system/sysinit.target.wants/askpw-agent.path",
+      "usr/lib/systemd/system/sysinit.target.wants/askpw-agent.service",
+      "usr/lib/askpw/cache/v8_code_cache_v2",
       "usr/lib/systemd/system/askpw-varlink.socket",
       "usr/lib/systemd/system/askpw-varlink.service",
       "usr/lib/systemd/system/sockets.target.wants/askpw-varlink.socket",

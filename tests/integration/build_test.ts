@@ -56,6 +56,44 @@ Deno.test("install layout: /usr/bin/askpw runs the Deno runtime with the bundle"
   }
 });
 
+Deno.test(
+  "prepared cache: the launcher copies usr/lib/askpw/cache, made by one run as the " +
+    "dracut module does, and Deno takes V8's compiled bundle from it",
+  async () => {
+    const tree = await Deno.makeTempDir();
+    const scratch = await Deno.makeTempDir();
+    const hit = (specifier: string) => `V8 code cache hit for ES module: ${specifier}`;
+    try {
+      assert.equal((await sh(`sh tools/install.sh ${tree}`)).code, 0);
+      const bundle = `file://${tree}/usr/lib/askpw/askpw.js`;
+      // Without a prepared cache: the first start compiles the bundle.
+      const cold = await sh(`${tree}/usr/bin/askpw --version`, {
+        ASKPW_STATE_DIRECTORY: `${scratch}/cold`,
+        DENO_LOG: "debug",
+      });
+      assert.equal(cold.code, 0, cold.stderr);
+      assert.ok(!cold.stderr.includes(hit(bundle)), "no cache to hit yet");
+      // As the dracut module prepares it (the run's DENO_DIR, moved next to the bundle).
+      const primed = await sh(`${tree}/usr/bin/askpw --version`, {
+        ASKPW_STATE_DIRECTORY: `${scratch}/prime`,
+      });
+      assert.equal(primed.code, 0, primed.stderr);
+      await Deno.rename(`${scratch}/prime/deno`, `${tree}/usr/lib/askpw/cache`);
+      const started = await sh(`${tree}/usr/bin/askpw --version`, {
+        ASKPW_STATE_DIRECTORY: `${scratch}/boot`,
+        DENO_LOG: "debug",
+      });
+      assert.equal(started.code, 0, started.stderr);
+      assert.ok(started.stderr.includes(hit(bundle)), started.stderr);
+      // Copied, not used in place: the initrd's copy stays as it was built.
+      await Deno.stat(`${scratch}/boot/deno/v8_code_cache_v2`);
+    } finally {
+      await Deno.remove(tree, { recursive: true });
+      await Deno.remove(scratch, { recursive: true });
+    }
+  },
+);
+
 Deno.test("compile: without a denort runtime it fails with one line naming the runtime+bundle layout", async () => {
   const result = await sh("sh tools/compile.sh", { DENORT_BIN: "/nonexistent/denort" });
   assert.equal(result.code, 1);
