@@ -11,7 +11,8 @@ PACKAGES="systemd:systemd-ask-password systemd:systemd-tty-ask-password-agent
   cryptsetup-bin:cryptsetup e2fsprogs:mkfs.ext4 zstd:zstd cpio:cpio kmod:depmod
   plymouth:plymouthd plymouth:plymouth
   swtpm:swtpm tpm2-tools:tpm2_dictionarylockout gcc:cc golang-go:go
-  dropbear-bin:dropbear openssh-client:ssh"
+  dropbear-bin:dropbear openssh-client:ssh
+  debootstrap:debootstrap lintian:lintian"
 
 missing=""
 for pair in $PACKAGES; do

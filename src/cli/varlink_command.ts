@@ -26,7 +26,8 @@ import { notify } from "./service_manager.ts";
 /** Where systemd 258+ serves the interface. */
 export const SYSTEM_VARLINK_SOCKET = "/run/systemd/io.systemd.AskPassword";
 
-const USAGE =
+/** The text of `askpw varlink --help`. */
+export const VARLINK_USAGE =
   `askpw varlink — serves io.systemd.AskPassword (systemd 258's Varlink asking interface)
 
 Usage:
@@ -54,7 +55,7 @@ export async function varlinkCommand(args: readonly string[]): Promise<number> {
   try {
     for (const arg of args) {
       if (arg === "--help" || arg === "-h") {
-        console.log(USAGE);
+        console.log(VARLINK_USAGE);
         return 0;
       } else if (arg === "--debug") debug = true;
       else if (arg.startsWith("--socket=") && arg.length > "--socket=".length) {
