@@ -6,7 +6,8 @@
 #   usr/bin/askpw, usr/lib/askpw/...            tools/install.sh
 #   usr/lib/systemd/system/askpw-*.{path,service,socket}
 #   usr/lib/systemd/system/systemd-ask-password-{console,plymouth}.{path,service}.d/90-askpw.conf
-#   usr/lib/systemd/system/sysinit.target.wants/askpw-agent.{path,service}
+#   usr/lib/systemd/system/systemd-cryptsetup@.service.d/90-askpw.conf
+#   usr/lib/systemd/system/sysinit.target.wants/askpw-agent.path
 #   usr/lib/systemd/system/sockets.target.wants/askpw-varlink.socket
 #     (the socket does not start where systemd serves io.systemd.AskPassword)
 # Usage: tools/askpw-tree.sh DEST
@@ -37,7 +38,8 @@ done
 # they apply presets (mkosi's initrd does, with its own preset file). A
 # relative link works both in the initrd and in a booted system.
 ln -sfn ../askpw-agent.path "$units/sysinit.target.wants/askpw-agent.path"
-# Started early, in parallel, as the dracut module does; the path unit stays.
-ln -sfn ../askpw-agent.service "$units/sysinit.target.wants/askpw-agent.service"
+# Started with each encrypted volume's unit, as the dracut module does.
+mkdir -p "$units/systemd-cryptsetup@.service.d"
+install -m 0644 "$mod/cryptsetup-wants-askpw.conf" "$units/systemd-cryptsetup@.service.d/90-askpw.conf"
 ln -sfn ../askpw-varlink.socket "$units/sockets.target.wants/askpw-varlink.socket"
 echo "askpw-tree: $dest"

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PACKAGES="systemd:systemd-ask-password systemd:systemd-tty-ask-password-agent
   util-linux:unshare util-linux:nsenter coreutils:mkfifo
   nodejs:node qemu-system-x86:qemu-system-x86_64 dracut:dracut dracut-core:lsinitrd
-  cryptsetup-bin:cryptsetup e2fsprogs:mkfs.ext4 zstd:zstd cpio:cpio kmod:depmod
+  cryptsetup-bin:cryptsetup e2fsprogs:mkfs.ext4 zstd:zstd lz4:lz4 cpio:cpio kmod:depmod
   plymouth:plymouthd plymouth:plymouth
   swtpm:swtpm tpm2-tools:tpm2_dictionarylockout gcc:cc golang-go:go
   dropbear-bin:dropbear openssh-client:ssh

@@ -97,9 +97,11 @@ install() {
         inst_simple "$moddir/stock-agent-only-as-fallback.conf" \
             "$systemdsystemunitdir/$unit.d/90-askpw.conf"
     done
-    # Started early (in parallel; nothing waits for it) so that it already
-    # watches when the first request comes; the path unit is the safety net.
-    $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-agent.service
+    # Started with the encrypted volumes (in parallel; nothing waits for it) so
+    # that it already watches when the first one asks; the path unit is the
+    # safety net, and boots without encrypted volumes do not start it at all.
+    inst_simple "$moddir/cryptsetup-wants-askpw.conf" \
+        "$systemdsystemunitdir/systemd-cryptsetup@.service.d/90-askpw.conf"
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-agent.path
     prepare_deno_cache
 

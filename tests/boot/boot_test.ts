@@ -20,6 +20,8 @@ const PASSPHRASE = "correct horse battery";
 const PROMPT = /(?<![="])Please enter passphrase for disk [^\n]*?:/;
 const HOOK_PROMPT = /(?<![="])Hook question:/;
 const options = { sanitizeOps: false, sanitizeResources: false };
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b(\[[0-9;?]*[A-Za-z]|[78])|\r/g;
 
 interface Fixture {
   dir: string;
@@ -100,8 +102,10 @@ async function boot(
     await new Promise((resolve) => setTimeout(resolve, 500));
     await vm.type(`${hookAnswer}\r`);
   }
-  await vm.waitFor(/UNLOCK-OK/, 400, offset);
+  // The report's first line: the root is mounted (its other checks take a while).
+  offset = await vm.waitFor(/E2E: root mounted/, 400, offset);
   const unlocked = vm.elapsed;
+  await vm.waitFor(/UNLOCK-OK/, 400, offset);
   await vm.exit(120);
   const output = vm.output;
   return {
@@ -109,7 +113,13 @@ async function boot(
     prompts,
     unlocked,
     promptCount: [...output.matchAll(new RegExp(PROMPT, "g"))].length,
-    e2e: output.split(/\r?\n/).filter((line) => line.startsWith("E2E")).join("\n"),
+    // Other output (the countdown rewriting the line above askpw's prompt)
+    // may share a line with a report line: its text starts at "E2E…: ".
+    e2e: output.split(/\r?\n/).map((line) => line.replace(ANSI, ""))
+      .flatMap((line) => {
+        const start = line.search(/E2E[A-Z-]*: /);
+        return start < 0 ? [] : [line.slice(start).trimEnd()];
+      }).join("\n"),
   };
 }
 
@@ -122,6 +132,13 @@ Deno.test({
   assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
   assert.match(result.e2e, /E2E: unit askpw-agent.service: active\/success/);
   assert.match(result.e2e, /E2E: unit systemd-ask-password-console.service: inactive/);
+  // The dracut module prepared Deno's cache: a start takes the compiled bundle from it.
+  assert.match(result.e2e, /^E2E: askpw code cache hits: 1$/m);
+  // Started by the encrypted volume's unit (its drop-in), and by nothing a boot
+  // without encrypted volumes would run.
+  const wantedBy = /^E2E: askpw-agent.service wanted by: (.*)$/m.exec(result.e2e)?.[1] ?? "";
+  assert.match(wantedBy, /systemd-cryptsetup@\S+\.service/);
+  assert.doesNotMatch(wantedBy, /sysinit\.target|basic\.target|initrd\.target/);
   assert.match(result.e2e, /E2E-LOG: Answered \S+ from console \/dev\/ttyS0/);
   assert.equal(result.promptCount, 1);
   assert.doesNotMatch(
@@ -129,7 +146,6 @@ Deno.test({
     /not found|No such file/,
     "the launcher finds everything it runs",
   );
-  measurements.askpw = { promptSeconds: result.prompts[0], unlockSeconds: result.unlocked };
 });
 
 Deno.test({
@@ -171,8 +187,10 @@ Deno.test({
   const { root } = await setUp();
   const result = await boot("killed", [root], ["askpw.e2e.kill"], [PASSPHRASE]);
   assert.match(result.e2e, /E2E: killed askpw \(PID \d+\) before its prompt/);
-  assert.match(result.e2e, /E2E-LOG: askpw-agent.service: Failed with result 'signal'/);
-  assert.match(result.e2e, /E2E-LOG: askpw-agent.service: Triggering OnFailure= dependencies/);
+  // askpw starts early in sysinit, before journald may run: systemd's lines on
+  // it are in the journal, but without the unit that `journalctl -u` selects.
+  assert.match(result.e2e, /E2E-SYSTEMD: askpw-agent.service: Failed with result 'signal'/);
+  assert.match(result.e2e, /E2E-SYSTEMD: askpw-agent.service: Triggering OnFailure= dependencies/);
   assert.match(result.e2e, /E2E: unit askpw-fallback.service: active\/success/);
   // The path unit may start askpw once more before the fallback stops it: it must not prompt.
   assert.doesNotMatch(result.e2e, /E2E-LOG: Starting password query/);
@@ -199,9 +217,13 @@ Deno.test({
   assert.match(result.e2e, /E2E-ASK: askpw: Reply from PID \d+, uid 0$/m);
   assert.match(result.e2e, /E2E: unit askpw-agent.service: inactive\/success/);
   assert.match(result.e2e, /E2E: unit systemd-ask-password-console.service: active\/success/);
-  assert.doesNotMatch(result.e2e, /E2E-LOG: Started askpw-agent/);
+  assert.doesNotMatch(result.e2e, /E2E-(LOG|SYSTEMD): Started askpw-agent/);
+  // Its early start was asked for, and skipped for rd.askpw=0.
+  assert.match(
+    result.e2e,
+    /E2E-SYSTEMD: askpw-agent.service - [^\n]* was skipped because of an unmet condition check \(ConditionKernelCommandLine=!rd.askpw=0\)/,
+  );
   assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
-  measurements.stockAgent = { promptSeconds: result.prompts[0], unlockSeconds: result.unlocked };
 });
 
 Deno.test({
@@ -292,6 +314,158 @@ Deno.test({
     "root-reply": 'accepted ["from-root"]',
   });
   assert.match(lines, new RegExp(`E2E: root marker: ${root.marker}`));
+});
+
+let measuredInitrds: Promise<Record<Agent, string>> | undefined;
+
+/** The initrds measured against each other. */
+type Agent = "stockAgent" | "askpw" | "askpwWithoutCache" | "stockAgentLz4" | "askpwLz4";
+
+/**
+ * A stock initrd (no askpw: systemd's agent answers), askpw's, and askpw's
+ * without the prepared Deno cache, all with the test module and zstd; and the
+ * stock and askpw initrds again with lz4, which the kernel unpacks faster.
+ */
+function setUpMeasured(): Promise<Record<Agent, string>> {
+  measuredInitrds ??= (async () => {
+    const { dir, initrd } = await setUp();
+    const stock = await buildInitrd(dir, "initrd-stock-e2e", { askpw: false, e2e: true });
+    const withoutCache = await buildInitrd(dir, "initrd-askpw-no-cache", {
+      askpw: true,
+      e2e: true,
+      env: { askpw_deno_cache: "no" },
+    });
+    const stockLz4 = await buildInitrd(dir, "initrd-stock-e2e-lz4", {
+      askpw: false,
+      e2e: true,
+      compression: "lz4",
+    });
+    const askpwLz4 = await buildInitrd(dir, "initrd-askpw-lz4", {
+      askpw: true,
+      e2e: true,
+      compression: "lz4",
+    });
+    measurements.noCacheInitrdBytes = withoutCache.size;
+    measurements.lz4InitrdBytes = { withAskpw: askpwLz4.size, withoutAskpw: stockLz4.size };
+    return {
+      stockAgent: stock.path,
+      askpw: initrd,
+      askpwWithoutCache: withoutCache.path,
+      stockAgentLz4: stockLz4.path,
+      askpwLz4: askpwLz4.path,
+    };
+  })();
+  return measuredInitrds;
+}
+
+/** One boot's timings, seconds from QEMU's start. */
+interface BootTiming {
+  promptSeconds: number;
+  unlockSeconds: number;
+  /**
+   * How long before the first systemd-cryptsetup started askpw was watching
+   * (READY=1), by the initrd's monotonic clock; negative when it was later.
+   */
+  askpwWatchingLeadSeconds?: number;
+  /** The kernel's clock when it started unpacking the initrd and when it ran /init. */
+  kernelUnpackSeconds?: number;
+  kernelInitSeconds?: number;
+}
+
+/** From the kernel's log on the console: how long the initrd took to unpack, and /init's start. */
+function kernelTimings(
+  output: string,
+): Pick<BootTiming, "kernelUnpackSeconds" | "kernelInitSeconds"> {
+  const at = (pattern: RegExp) => {
+    const match = new RegExp(String.raw`\[ *([0-9.]+)\] ` + pattern.source).exec(output);
+    return match ? Number(match[1]) : undefined;
+  };
+  const unpack = at(/Trying to unpack rootfs/);
+  const freed = at(/Freeing initrd memory/);
+  const init = at(/Run \/init as init process/);
+  return {
+    ...(unpack !== undefined && freed !== undefined
+      ? { kernelUnpackSeconds: Number((freed - unpack).toFixed(3)) }
+      : {}),
+    ...(init !== undefined ? { kernelInitSeconds: init } : {}),
+  };
+}
+
+/** From the e2e report: cryptsetup's first start minus askpw's READY=1, in seconds. */
+function watchingLead(e2e: string): number | undefined {
+  const ready = Number(e2e.match(/^E2E: askpw ready at (\d+)$/m)?.[1] ?? 0);
+  const starts = [...e2e.matchAll(/^E2E: cryptsetup started at (\d+)$/gm)]
+    .map((match) => Number(match[1])).filter((start) => start > 0);
+  if (!ready || starts.length === 0) return undefined;
+  return (Math.min(...starts) - ready) / 1e6;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+const PAIRS = Number(Deno.env.get("ASKPW_BOOT_PAIRS") ?? 3);
+
+const AGENTS: Agent[] = ["stockAgent", "askpw", "askpwWithoutCache", "stockAgentLz4", "askpwLz4"];
+
+Deno.test({
+  ...options,
+  name: `boot measurements: ${PAIRS} boots each with systemd's agent (a stock initrd), ` +
+    "askpw, and askpw without its prepared Deno cache (zstd), and the stock agent and askpw " +
+    "with lz4, interleaved; medians",
+}, async () => {
+  const { root } = await setUp();
+  const initrds = await setUpMeasured();
+  const runs = Object.fromEntries(AGENTS.map((agent) => [agent, []])) as unknown as Record<
+    Agent,
+    BootTiming[]
+  >;
+  for (let round = 1; round <= PAIRS; round++) {
+    for (const agent of AGENTS) {
+      const result = await boot(
+        `measure-${agent}-${round}`,
+        [root],
+        [],
+        [PASSPHRASE],
+        initrds[agent],
+      );
+      assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
+      assert.equal(result.promptCount, 1);
+      if (agent.startsWith("stockAgent")) {
+        assert.match(result.e2e, /E2E: unit systemd-ask-password-console.service: active\/success/);
+        assert.doesNotMatch(result.e2e, /E2E-LOG: Answered/);
+      } else {
+        assert.match(result.e2e, /E2E-LOG: Answered \S+ from console \/dev\/ttyS0/);
+        // A start as at boot takes the bundle's compiled code from the prepared cache.
+        assert.match(
+          result.e2e,
+          agent === "askpwWithoutCache"
+            ? /^E2E: askpw code cache hits: 0$/m
+            : /^E2E: askpw code cache hits: 1$/m,
+        );
+      }
+      runs[agent].push({
+        promptSeconds: result.prompts[0],
+        unlockSeconds: result.unlocked,
+        askpwWatchingLeadSeconds: watchingLead(result.e2e),
+        ...kernelTimings(result.output),
+      });
+    }
+  }
+  for (const agent of AGENTS) {
+    const leads = runs[agent].flatMap((run) => run.askpwWatchingLeadSeconds ?? []);
+    measurements[agent] = {
+      promptSeconds: median(runs[agent].map((run) => run.promptSeconds)),
+      unlockSeconds: median(runs[agent].map((run) => run.unlockSeconds)),
+      ...(leads.length ? { askpwWatchingLeadSeconds: median(leads) } : {}),
+      kernelUnpackSeconds: median(runs[agent].flatMap((run) => run.kernelUnpackSeconds ?? [])),
+      kernelInitSeconds: median(runs[agent].flatMap((run) => run.kernelInitSeconds ?? [])),
+      runs: runs[agent],
+    };
+  }
+  measurements.boots = `${PAIRS} each, interleaved (${AGENTS.join(", ")}, …); medians`;
 });
 
 Deno.test(

@@ -34,7 +34,7 @@ Deno.test({
       "usr/lib/systemd/system/askpw-agent.service",
       "usr/lib/systemd/system/askpw-fallback.service",
       "usr/lib/systemd/system/sysinit.target.wants/askpw-agent.path",
-      "usr/lib/systemd/system/sysinit.target.wants/askpw-agent.service",
+      "usr/lib/systemd/system/systemd-cryptsetup@.service.d/90-askpw.conf",
       "usr/lib/askpw/cache/v8_code_cache_v2",
       "usr/lib/systemd/system/askpw-varlink.socket",
       "usr/lib/systemd/system/askpw-varlink.service",

@@ -330,6 +330,7 @@ Deno.test({
         "usr/lib/systemd/system/askpw-varlink.socket",
         "usr/lib/systemd/system/askpw-varlink.service",
         "usr/lib/systemd/system/systemd-ask-password-console.path.d/90-askpw.conf",
+        "usr/lib/systemd/system/systemd-cryptsetup@.service.d/90-askpw.conf",
       ]
     ) {
       assert.ok(paths.includes(path), `${path} is in the initrd`);

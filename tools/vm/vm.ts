@@ -163,6 +163,8 @@ export interface InitrdOptions {
   include?: { source: string; target: string }[];
   /** Extra environment for dracut and the modules (e.g. `askpw_deno_cache: "no"`). */
   env?: Record<string, string>;
+  /** How dracut compresses the initrd (default zstd). */
+  compression?: "zstd" | "lz4";
 }
 
 const BASE_MODULES = [
@@ -180,7 +182,7 @@ const BASE_MODULES = [
 const DRIVERS = "virtio_blk virtio_pci ext4 dm_crypt";
 
 /**
- * Builds a dracut initrd (zstd) in `dir`. dracut runs from a private copy of
+ * Builds a dracut initrd (zstd unless told otherwise) in `dir`. dracut runs from a private copy of
  * its module directory that also holds askpw's module, so nothing under
  * /usr/lib/dracut changes.
  *
@@ -240,7 +242,7 @@ export async function buildInitrd(
     "--no-hostonly-cmdline",
     "--kver",
     kernel.version,
-    "--zstd",
+    `--${options.compression ?? "zstd"}`,
     "-m",
     modules.join(" "),
     "--omit",
