@@ -5,12 +5,7 @@
  *
  * @module
  */
-import { libc } from "../ffi/libc.ts";
-
-// syslog(2) actions: CONSOLE_OFF saves console_loglevel and drops it to the
-// minimum (emergencies only); CONSOLE_ON restores the saved level.
-const SYSLOG_ACTION_CONSOLE_OFF = 6;
-const SYSLOG_ACTION_CONSOLE_ON = 7;
+import { setKernelConsoleMessages } from "../ffi/kernel_log.ts";
 
 let holders = 0;
 
@@ -30,13 +25,13 @@ let holders = 0;
  * @returns A handle that unmutes on dispose.
  */
 export function muteKernelMessages(): Disposable {
-  if (holders++ === 0) libc.symbols.klogctl(SYSLOG_ACTION_CONSOLE_OFF, null, 0);
+  if (holders++ === 0) setKernelConsoleMessages(false);
   let released = false;
   return {
     [Symbol.dispose]() {
       if (released) return;
       released = true;
-      if (--holders === 0) libc.symbols.klogctl(SYSLOG_ACTION_CONSOLE_ON, null, 0);
+      if (--holders === 0) setKernelConsoleMessages(true);
     },
   };
 }
