@@ -11,6 +11,7 @@ import {
   kernelCommandLine,
   type LuksDisk,
   qemuArguments,
+  reportLines,
   SerialSession,
 } from "../../tools/vm/vm.ts";
 
@@ -20,8 +21,6 @@ const PASSPHRASE = "correct horse battery";
 const PROMPT = /(?<![="])Please enter passphrase for disk [^\n]*?:/;
 const HOOK_PROMPT = /(?<![="])Hook question:/;
 const options = { sanitizeOps: false, sanitizeResources: false };
-// deno-lint-ignore no-control-regex
-const ANSI = /\x1b(\[[0-9;?]*[A-Za-z]|[78])|\r/g;
 
 interface Fixture {
   dir: string;
@@ -113,13 +112,7 @@ async function boot(
     prompts,
     unlocked,
     promptCount: [...output.matchAll(new RegExp(PROMPT, "g"))].length,
-    // Other output (the countdown rewriting the line above askpw's prompt)
-    // may share a line with a report line: its text starts at "E2E…: ".
-    e2e: output.split(/\r?\n/).map((line) => line.replace(ANSI, ""))
-      .flatMap((line) => {
-        const start = line.search(/E2E[A-Z-]*: /);
-        return start < 0 ? [] : [line.slice(start).trimEnd()];
-      }).join("\n"),
+    e2e: reportLines(output),
   };
 }
 

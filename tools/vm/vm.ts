@@ -425,6 +425,23 @@ export function qemuArguments(
   ];
 }
 
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b(\[[0-9;?]*[A-Za-z]|[78])|\r/g;
+
+/**
+ * The report lines (`E2E: …`, `E2E-LOG: …`, …) in a boot's console output,
+ * without terminal sequences. Other output (askpw's countdown rewriting the
+ * line above its prompt) may share a line with a report line: its text
+ * starts at "E2E…: ".
+ */
+export function reportLines(output: string): string {
+  return output.split("\n").map((line) => line.replace(ANSI, ""))
+    .flatMap((line) => {
+      const start = line.search(/E2E[A-Z-]*: /);
+      return start < 0 ? [] : [line.slice(start).trimEnd()];
+    }).join("\n");
+}
+
 /** The files an initrd holds (paths without the leading "/"), as lsinitrd lists them. */
 export async function initrdFiles(initrd: string): Promise<string[]> {
   // lsinitrd skips the early microcode archive dracut puts in front.
