@@ -55,7 +55,10 @@ export interface ReplyOptions {
   directories: readonly AskDirectory[];
   /** Which requests. */
   selection: ReplySelection;
-  /** The passphrase (secret memory; the caller wipes it). */
+  /**
+   * The passphrase (secret memory): wiped here once every answer has gone
+   * out, while the verdicts are still awaited; the caller releases it.
+   */
   passphrase: Uint8Array;
   /** How long to wait for the outcomes, in seconds. */
   waitSeconds: number;
@@ -170,6 +173,8 @@ export async function replyToPending(options: ReplyOptions): Promise<ReplyOutcom
     if (outcome.kind === "gone") decide(entry, "gone", `the asker had gone (${outcome.reason})`);
     else if (outcome.kind !== "sent") decide(entry, "not accepted", "the answer could not be sent");
   }
+  // Every answer is out: the verdicts may take seconds, the passphrase need not wait for them.
+  options.passphrase.fill(0);
   check();
   await settled;
   deadline.cancel();

@@ -11,6 +11,7 @@ import {
   startSystemdAgent,
   waitForAskFiles,
 } from "../helpers/agents.ts";
+import { scanProcessMemory } from "../helpers/memory_scan.ts";
 import { PrivateNamespace } from "../helpers/private_namespace.ts";
 import { PtyConsole } from "../helpers/pty_console.ts";
 import { RecordingAsker } from "../helpers/recording_asker.ts";
@@ -185,4 +186,48 @@ Deno.test({
   assert.match(new TextDecoder().decode(stdout), /accepted/);
   assert.ok(!pty.textFrom(prompted).includes("typed secret"), "not echoed");
   assert.equal((await disk.exit()).code, 0);
+});
+
+Deno.test({
+  ...options,
+  name: "secret hygiene: the passphrase is in askpw reply's memory while read, nowhere once sent",
+}, async () => {
+  await using namespace = await PrivateNamespace.create();
+  // A request that stays pending after its answer: reply waits out --wait, and
+  // its memory is scanned meanwhile.
+  using asker = RecordingAsker.create(namespace, { message: "Scanned from afar:" });
+  const secret = `memscan-${crypto.randomUUID()}`;
+  const child = namespace.command(Deno.execPath(), [
+    "run",
+    ...ASKPW_PERMISSIONS,
+    MOD,
+    "reply",
+    "--all",
+    "--wait=20",
+  ], { stdin: "piped", stdout: "piped", stderr: "piped" }).spawn();
+  try {
+    const writer = child.stdin.getWriter();
+    // Read but not yet sent (no end of input): the scan must find it.
+    await writer.write(new TextEncoder().encode(secret));
+    let hits = 0;
+    for (let tries = 0; tries < 100 && hits === 0; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      hits = scanProcessMemory(child.pid, secret).hits.length;
+    }
+    assert.ok(hits > 0, "the scan finds the passphrase while askpw reply reads it");
+    await writer.close();
+    assert.equal(
+      new TextDecoder().decode(await asker.reply() ?? new Uint8Array()),
+      `+${secret}\0`,
+    );
+    // Sent; askpw reply still waits for the request's outcome.
+    const left = scanProcessMemory(child.pid, secret).hits;
+    assert.deepEqual(
+      left.map((hit) => `${hit.encoding} at 0x${hit.address.toString(16)} in ${hit.mapping}`),
+      [],
+    );
+  } finally {
+    child.kill("SIGTERM");
+    await child.output();
+  }
 });
