@@ -19,4 +19,7 @@ failed=$(echo "$summary" | sed -nE 's/.*\| ([0-9]+) failed.*/\1/p')
 rm -f "$log"
 echo "tests: ${passed:-0} passed, ${failed:-0} failed"
 [ -n "$summary" ] || status=1
+# sh has no pipefail: the pipeline's status is tee's, so the summary decides too.
+case $summary in FAILED*) status=1 ;; esac
+[ "${failed:-0}" = 0 ] || status=1
 exit $status
