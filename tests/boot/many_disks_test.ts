@@ -22,6 +22,7 @@ import {
   type LuksDisk,
   mapperName,
   qemuArguments,
+  reportLines,
   SerialSession,
 } from "../../tools/vm/vm.ts";
 
@@ -155,7 +156,10 @@ Deno.test({
     }
 
     measurements.console = progress(output);
-    const e2e = output.split(/\r?\n/).filter((line) => line.startsWith("E2E"));
+    // reportLines finds a report line also where another console write
+    // (a prompt redraw, a status line) ran into its start.
+    const report = reportLines(output);
+    const e2e = report.split("\n");
     const log = e2e.filter((line) => line.startsWith("E2E-LOG: "))
       .map((line) => line.slice("E2E-LOG: ".length)).join("\n");
     const ended = outcomes(log);
@@ -167,7 +171,6 @@ Deno.test({
       keyring: count("keyring"),
     };
     measurements.answers = answers;
-    const report = e2e.join("\n");
 
     assert.match(report, new RegExp(`E2E: ${DISKS} password requests pending`));
     assert.match(report, new RegExp(`E2E: LUKS volumes mapped: ${DISKS}$`, "m"));

@@ -43,6 +43,7 @@ import {
   type LuksDisk,
   mapperName,
   qemuArguments,
+  reportLines,
   run,
   SerialSession,
 } from "../../tools/vm/vm.ts";
@@ -189,11 +190,6 @@ function consoleLog(name: string): string {
   return `${logs}remote-${name}.log`;
 }
 
-/** The E2E lines of the report (and of any other test unit), in order. */
-function e2eLines(output: string): string {
-  return output.split(/\r?\n/).filter((line) => line.startsWith("E2E")).join("\n");
-}
-
 function unprefixed(lines: string, prefix: string): string {
   return lines.split("\n").filter((line) => line.startsWith(prefix))
     .map((line) => line.slice(prefix.length)).join("\n");
@@ -246,7 +242,7 @@ Deno.test({
   await vm.exit(120);
   measurements.varlink = timings;
 
-  const e2e = e2eLines(vm.output);
+  const e2e = reportLines(vm.output);
   const varlink = unprefixed(e2e, "E2E-VARLINK: ");
   // Socket activation: the socket listened, the service did not run until the first call.
   assert.match(varlink, /^socket before the first call: active, service inactive$/m);
@@ -487,7 +483,7 @@ async function sshBoot(
     probing.abort();
     await reachable.catch(() => {});
   }
-  return { output: vm.output, e2e: e2eLines(vm.output) };
+  return { output: vm.output, e2e: reportLines(vm.output) };
 }
 
 /** dropbear and networkd ran, and every SSH session authenticated with the test's key. */

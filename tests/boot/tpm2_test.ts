@@ -51,6 +51,7 @@ import {
   mapperName,
   qemuArguments,
   relaxDictionaryAttackLimits,
+  reportLines,
   SerialSession,
   Swtpm,
 } from "../../tools/vm/vm.ts";
@@ -244,7 +245,7 @@ async function boot(
     timings.unlockSeconds = Number(vm.elapsed.toFixed(2));
     await vm.exit(120);
     measurements[name] = timings;
-    const lines = vm.output.split(/\r?\n/).filter((line) => line.startsWith("E2E"));
+    const lines = reportLines(vm.output).split("\n");
     const unprefixed = (prefix: string) =>
       lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length));
     return {
