@@ -103,7 +103,8 @@ Deno.test({
   });
   expectReply(await second.reply(), "+root-secret\0");
   assert.ok(!pty.textFrom(at).includes("Second system: "), "answered from root's own cache");
-  assert.match(agent.log, /Answered \S+ask\.userreq2 from the password cache/);
+  // The log line follows the send: wait for it rather than race the pipe.
+  await agent.waitForLog(/Answered \S+ask\.userreq2 from the password cache/);
 });
 
 Deno.test({
