@@ -5,6 +5,7 @@
  * @module
  */
 import type { PrivateNamespace } from "./private_namespace.ts";
+import { asUser } from "./as_user.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -123,9 +124,7 @@ export function startAskpw(
 ): RunningAgent {
   const deno = [Deno.execPath(), "run", ...ASKPW_PERMISSIONS, `${ROOT}mod.ts`, ...args];
   // As another user: setpriv drops every id and group, and Deno needs a cache it may write.
-  const [program, ...rest] = user === undefined
-    ? deno
-    : ["setpriv", `--reuid=${user}`, `--regid=${user}`, "--clear-groups", "--", ...deno];
+  const [program, ...rest] = user === undefined ? deno : asUser(user, deno, [`${ROOT}mod.ts`]);
   const userEnv: Record<string, string> = user === undefined
     ? {}
     : { DENO_DIR: `/tmp/askpw-deno-dir-${user}` };

@@ -6,6 +6,7 @@
  */
 import type { PrivateNamespace } from "./private_namespace.ts";
 import { RunningAgent } from "./agents.ts";
+import { asUser } from "./as_user.ts";
 
 const SERVER = new URL("./fake_plymouthd_server.ts", import.meta.url).pathname;
 
@@ -30,18 +31,15 @@ export class FakePlymouthd implements AsyncDisposable {
     uid: number,
     args: string[] = [],
   ): Promise<FakePlymouthd> {
-    const process = namespace.command("setpriv", [
-      `--reuid=${uid}`,
-      `--regid=${uid}`,
-      "--clear-groups",
-      "--",
+    const [program, ...rest] = asUser(uid, [
       Deno.execPath(),
       "run",
       "--allow-ffi",
       "--no-config",
       SERVER,
       ...args,
-    ], {
+    ], [SERVER]);
+    const process = namespace.command(program, rest, {
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

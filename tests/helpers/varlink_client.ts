@@ -9,6 +9,7 @@ import { closeFd, readFd, writeSome } from "../../src/ffi/file.ts";
 import { waitForEvents } from "../../src/ffi/poll.ts";
 import { connectStream } from "../../src/ffi/socket.ts";
 import type { PrivateNamespace } from "./private_namespace.ts";
+import { asUser } from "./as_user.ts";
 
 const SOURCE = new URL("../varlink_client/", import.meta.url).pathname;
 let built: Promise<string> | undefined;
@@ -79,7 +80,7 @@ export async function runVarlinkClient(
   const client = await varlinkClient();
   const [program, ...rest] = user === undefined
     ? [client, ...args]
-    : ["setpriv", `--reuid=${user}`, `--regid=${user}`, "--clear-groups", "--", client, ...args];
+    : asUser(user, [client, ...args]);
   const { code, stdout, stderr } = await namespace.command(program, rest, {
     stdout: "piped",
     stderr: "piped",

@@ -19,6 +19,7 @@ import {
 import { PrivateNamespace } from "../helpers/private_namespace.ts";
 import { PtyConsole } from "../helpers/pty_console.ts";
 import { UserDirectory } from "../helpers/user_directory.ts";
+import { assertReachableBy, asUser } from "../helpers/as_user.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;
@@ -32,9 +33,7 @@ function startAsk(
   user?: number,
 ): RunningAgent {
   const deno = [Deno.execPath(), "run", ...ASKPW_PERMISSIONS, MOD, "ask", ...args];
-  const [program, ...rest] = user === undefined
-    ? deno
-    : ["setpriv", `--reuid=${user}`, `--regid=${user}`, "--clear-groups", "--", ...deno];
+  const [program, ...rest] = user === undefined ? deno : asUser(user, deno, [MOD]);
   return new RunningAgent(
     namespace.command(program, rest, {
       stdin: "null",
@@ -182,6 +181,9 @@ Deno.test({
   name: "askpw ask's socket: another uid's reply is ignored, descriptors refused, root's taken " +
     "(this kernel)",
 }, async () => {
+  // socket_checks.ts has uid 65534 run send_datagram.ts with this Deno.
+  assertReachableBy(65534, Deno.execPath());
+  assertReachableBy(65534, new URL("../helpers/send_datagram.ts", import.meta.url).pathname);
   const checks = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", new URL("../helpers/socket_checks.ts", import.meta.url).pathname],
     stdout: "piped",
