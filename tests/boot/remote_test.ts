@@ -183,6 +183,39 @@ function freePort(): number {
   return port;
 }
 
+const FORWARD_FAILED = "Could not set up host forwarding rule";
+
+/**
+ * Starts QEMU with SSH forwarded from a free port. The port is free when
+ * chosen, but QEMU binds it a moment later: should another process take it
+ * in between, QEMU says so and exits before the guest runs, and another port
+ * is tried (three at most).
+ */
+async function startWithSsh(
+  initrd: string,
+  root: LuksDisk,
+  append: string,
+  name: string,
+): Promise<{ vm: SerialSession; port: number }> {
+  for (let attempt = 1;; attempt++) {
+    const port = freePort();
+    const vm = new SerialSession(
+      qemuArguments(initrd, [root], append, { sshHostPort: port }),
+      consoleLog(name),
+    );
+    try {
+      // The kernel's banner comes only once QEMU has set up its forwards.
+      await vm.waitFor(new RegExp(`${FORWARD_FAILED}|Linux version`), 120);
+    } catch (error) {
+      await vm[Symbol.asyncDispose]();
+      throw error;
+    }
+    if (!vm.output.includes(FORWARD_FAILED)) return { vm, port };
+    await vm[Symbol.asyncDispose]();
+    if (attempt === 3) throw new Error(`QEMU could not forward 3 free ports:\n${vm.output}`);
+  }
+}
+
 function consoleLog(name: string): string {
   // Console logs stay for a look after a failure (build/ is git-ignored).
   const logs = new URL("../../build/boot-logs/", import.meta.url).pathname;
@@ -463,12 +496,10 @@ async function sshBoot(
 ): Promise<{ output: string; e2e: string }> {
   const fixture = await setUp();
   const { root, initrd } = fixture;
-  const port = freePort();
   const append = kernelCommandLine(root, [], ["askpw.e2e.ssh"]);
-  await using vm = new SerialSession(
-    qemuArguments(initrd, [root], append, { sshHostPort: port }),
-    consoleLog(name),
-  );
+  const started = await startWithSsh(initrd, root, append, name);
+  await using vm = started.vm;
+  const port = started.port;
   const ssh = new InitrdSsh(fixture, port);
   // No probe outlives its boot.
   const probing = new AbortController();
