@@ -124,7 +124,7 @@ export function startAskpw(
 ): RunningAgent {
   const deno = [Deno.execPath(), "run", ...ASKPW_PERMISSIONS, `${ROOT}mod.ts`, ...args];
   // As another user: setpriv drops every id and group, and Deno needs a cache it may write.
-  const [program, ...rest] = user === undefined ? deno : asUser(user, deno, [`${ROOT}mod.ts`]);
+  const [program, ...rest] = user === undefined ? deno : asUser(user, deno);
   const userEnv: Record<string, string> = user === undefined
     ? {}
     : { DENO_DIR: `/tmp/askpw-deno-dir-${user}` };

@@ -38,7 +38,7 @@ export class FakePlymouthd implements AsyncDisposable {
       "--no-config",
       SERVER,
       ...args,
-    ], [SERVER]);
+    ]);
     const process = namespace.command(program, rest, {
       stdin: "null",
       stdout: "piped",

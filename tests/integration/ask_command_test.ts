@@ -19,7 +19,7 @@ import {
 import { PrivateNamespace } from "../helpers/private_namespace.ts";
 import { PtyConsole } from "../helpers/pty_console.ts";
 import { UserDirectory } from "../helpers/user_directory.ts";
-import { assertReachableBy, asUser } from "../helpers/as_user.ts";
+import { asUser, reachablePath } from "../helpers/as_user.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;
@@ -33,7 +33,7 @@ function startAsk(
   user?: number,
 ): RunningAgent {
   const deno = [Deno.execPath(), "run", ...ASKPW_PERMISSIONS, MOD, "ask", ...args];
-  const [program, ...rest] = user === undefined ? deno : asUser(user, deno, [MOD]);
+  const [program, ...rest] = user === undefined ? deno : asUser(user, deno);
   return new RunningAgent(
     namespace.command(program, rest, {
       stdin: "null",
@@ -181,11 +181,16 @@ Deno.test({
   name: "askpw ask's socket: another uid's reply is ignored, descriptors refused, root's taken " +
     "(this kernel)",
 }, async () => {
-  // socket_checks.ts has uid 65534 run send_datagram.ts with this Deno.
-  assertReachableBy(65534, Deno.execPath());
-  assertReachableBy(65534, new URL("../helpers/send_datagram.ts", import.meta.url).pathname);
-  const checks = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", new URL("../helpers/socket_checks.ts", import.meta.url).pathname],
+  // socket_checks.ts has uid 65534 run send_datagram.ts with the Deno that runs it.
+  const helper = (name: string) => new URL(`../helpers/${name}`, import.meta.url).pathname;
+  const checks = await new Deno.Command(reachablePath(65534, Deno.execPath()), {
+    args: [
+      "run",
+      "--allow-all",
+      helper("socket_checks.ts"),
+      "setpriv",
+      reachablePath(65534, helper("send_datagram.ts")),
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();
