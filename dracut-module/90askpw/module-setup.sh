@@ -53,9 +53,12 @@ prepare_deno_cache() {
         inst_multiple bash
         ln -s bash "$initdir/bin/sh"
     fi
+    # Libraries at once: dracut up to 10x resolves them when DRACUT_RESOLVE_DEPS
+    # is set, dracut 11x (Debian trixie, sid) when DRACUT_RESOLVE_LAZY is empty.
     shell=$(readlink -f "$initdir/bin/sh")
-    DRACUT_RESOLVE_DEPS=1 inst_binary "${shell#"$initdir"}"
-    DRACUT_RESOLVE_DEPS=1 inst_binary "$(askpw_root)/usr/lib/askpw/deno" /usr/lib/askpw/deno
+    DRACUT_RESOLVE_LAZY='' DRACUT_RESOLVE_DEPS=1 inst_binary "${shell#"$initdir"}"
+    DRACUT_RESOLVE_LAZY='' DRACUT_RESOLVE_DEPS=1 \
+        inst_binary "$(askpw_root)/usr/lib/askpw/deno" /usr/lib/askpw/deno
     rm -rf "$cache" "$initdir/tmp/askpw"
     ASKPW_STATE_DIRECTORY=/tmp/askpw chroot "$initdir" /usr/bin/askpw --version > /dev/null 2>&1
     mv "$initdir/tmp/askpw/deno" "$cache" 2> /dev/null

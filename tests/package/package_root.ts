@@ -1,13 +1,17 @@
 /**
- * A Debian bookworm root with askpw's .deb installed through apt-get, its own
- * kernel (linux-image-amd64) and a dracut initrd built inside it: what
- * tests/package/deb_test.ts checks, and what a boot test can boot.
+ * A Debian root (bookworm, trixie or sid) with askpw's .deb installed through
+ * apt-get, its own kernel (linux-image-amd64) and a dracut initrd built inside
+ * it: what tests/package/deb_test.ts checks, and what a boot test can boot.
  *
- * The pristine root (debootstrap minbase, then systemd, udev, dracut, the
- * kernel and any extra packages, no askpw) is made once per package set and
- * kept under /var/cache/askpw-deb-root ($ASKPW_DEB_ROOT_CACHE), beside the
- * downloaded .debs; each caller gets a copy in a directory of its own, so
- * runs do not interfere and the cached root stays pristine.
+ * The pristine root (debootstrap minbase, then systemd, udev, dracut and any
+ * extra packages, then the kernel; no askpw) is made once per suite and
+ * package set and kept under /var/cache/askpw-deb-root
+ * ($ASKPW_DEB_ROOT_CACHE), beside the downloaded .debs; each caller gets a
+ * copy in a directory of its own, so runs do not interfere and the cached
+ * root stays pristine. The kernel comes in a second apt-get run, after
+ * dracut: installed together, linux-image-amd64 pulls in initramfs-tools
+ * first, and trixie's and sid's dracut then conflicts with it. sid's Release
+ * file is past its Valid-Until on the mirror, so its apt runs accept that.
  *
  * Every command in a root runs in a private mount namespace (unshare) where
  * /proc, /sys, /dev and a tmpfs /run are mounted for it: when the command
@@ -40,25 +44,41 @@ export const BASE_PACKAGES: readonly string[] = [
   "systemd-sysv",
   "udev",
   "dracut",
-  "linux-image-amd64",
 ];
 
-/** Makes the pristine root $1/root from the package list $3 (mirror $2, cache $4). */
+/** The kernel, installed after everything else (see the module's text). */
+const KERNEL_PACKAGES = "linux-image-amd64";
+
+/** The Debian releases a root can be made from. */
+export type Suite = "bookworm" | "trixie" | "sid";
+
+/**
+ * Makes the pristine root $1/root of suite $5 from the package list $3 (mirror
+ * $2, cache $4); the kernel packages ($6) are installed after them.
+ */
 const PRISTINE_SCRIPT = `set -eu
-dir=$1 mirror=$2 packages=$3 cache=$4
+dir=$1 mirror=$2 packages=$3 cache=$4 suite=$5 kernel=$6
 root=$dir/root
+fail() { echo "cannot build the $suite root: $1" >&2; tail -30 "$2" >&2; exit 1; }
 # Another run may have made it while this one waited for the lock.
-if [ -f "$dir/ready" ] && [ "$(cat "$dir/ready")" = "$packages" ]; then exit 0; fi
+if [ -f "$dir/ready" ] && [ "$(cat "$dir/ready")" = "$packages $kernel" ]; then exit 0; fi
 # --one-file-system: this namespace has nothing mounted there, but be sure.
 rm -rf --one-file-system "$dir"
-mkdir -p "$dir" "$cache/debootstrap" "$cache/archives/partial"
-debootstrap --variant=minbase --cache-dir="$cache/debootstrap" bookworm "$root" "$mirror" \\
-  >"$dir/debootstrap.log" 2>&1 || { tail -20 "$dir/debootstrap.log" >&2; exit 1; }
-cat >"$root/etc/apt/sources.list" <<EOF
-deb $mirror bookworm main
-deb $mirror bookworm-updates main
-deb \${mirror%/debian}/debian-security bookworm-security main
+mkdir -p "$dir" "$cache/debootstrap-$suite" "$cache/archives/partial"
+debootstrap --variant=minbase --cache-dir="$cache/debootstrap-$suite" "$suite" "$root" \\
+  "$mirror" >"$dir/debootstrap.log" 2>&1 ||
+  fail "debootstrap $suite failed" "$dir/debootstrap.log"
+case $suite in
+sid) echo "deb $mirror sid main" >"$root/etc/apt/sources.list" ;;
+*) cat >"$root/etc/apt/sources.list" <<EOF
+deb $mirror $suite main
+deb $mirror $suite-updates main
+deb \${mirror%/debian}/debian-security $suite-security main
 EOF
+  ;;
+esac
+rm -f "$root/etc/apt/sources.list.d/debian.sources"
+echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/99askpw-test-valid-until"
 # No service starts in the root (invoke-rc.d and deb-systemd-invoke ask this).
 printf '#!/bin/sh\\nexit 101\\n' >"$root/usr/sbin/policy-rc.d"
 chmod 0755 "$root/usr/sbin/policy-rc.d"
@@ -71,11 +91,20 @@ mount --rbind /dev "$root/dev"
 mount -t tmpfs tmpfs "$root/run"
 # The downloaded packages stay in the cache, outside the root.
 mount --bind "$cache/archives" "$root/var/cache/apt/archives"
-chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \\
-  DEBIAN_FRONTEND=noninteractive sh -c "apt-get update -q &&
-    apt-get install -y -q --no-install-recommends $packages" >"$dir/apt.log" 2>&1 ||
-  { tail -30 "$dir/apt.log" >&2; exit 1; }
-echo "$packages" >"$dir/ready"
+in_root() {
+  chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \\
+    DEBIAN_FRONTEND=noninteractive sh -c "$1"
+}
+in_root "apt-get update -q" >"$dir/apt.log" 2>&1 || fail "apt-get update failed" "$dir/apt.log"
+for package in $packages $kernel; do
+  [ -n "$(in_root "apt-cache show --no-all-versions $package" 2>/dev/null)" ] ||
+    { echo "cannot build the $suite root: $suite has no package $package" >&2; exit 1; }
+done
+in_root "apt-get install -y -q --no-install-recommends $packages" >>"$dir/apt.log" 2>&1 ||
+  fail "apt-get install $packages failed" "$dir/apt.log"
+in_root "apt-get install -y -q --no-install-recommends $kernel" >>"$dir/apt.log" 2>&1 ||
+  fail "apt-get install $kernel failed" "$dir/apt.log"
+echo "$packages $kernel" >"$dir/ready"
 `;
 
 /** Runs $2 with sh in the root $1, with /proc, /sys, /dev and /run mounted. */
@@ -128,15 +157,24 @@ export async function inRoot(root: string, script: string): Promise<string> {
  * const root = await pristineRoot(["cryptsetup"]);
  * ```
  * @param extraPackages Debian packages to install beside {@linkcode BASE_PACKAGES}.
+ * @param suite The Debian release (default bookworm).
  * @returns The root directory (inside {@linkcode PACKAGE_ROOT_CACHE}).
+ * @throws {Error} When the root cannot be built: the first line names the
+ *   suite and the package or step that failed.
  */
-export async function pristineRoot(extraPackages: readonly string[] = []): Promise<string> {
+export async function pristineRoot(
+  extraPackages: readonly string[] = [],
+  suite: Suite = "bookworm",
+): Promise<string> {
   const packages = [...new Set([...BASE_PACKAGES, ...extraPackages])].sort().join(" ");
   const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(packages)),
+    await crypto.subtle.digest(
+      "SHA-256",
+      new TextEncoder().encode(`${packages} ${KERNEL_PACKAGES}`),
+    ),
   );
   const key = [...digest.slice(0, 6)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-  const dir = `${PACKAGE_ROOT_CACHE}/bookworm-${key}`;
+  const dir = `${PACKAGE_ROOT_CACHE}/${suite}-${key}`;
   await Deno.mkdir(PACKAGE_ROOT_CACHE, { recursive: true });
   // flock: concurrent runs wait for one another instead of building the same
   // root twice; the private namespace drops the build's mounts however it ends.
@@ -154,6 +192,8 @@ export async function pristineRoot(extraPackages: readonly string[] = []): Promi
     MIRROR,
     packages,
     PACKAGE_ROOT_CACHE,
+    suite,
+    KERNEL_PACKAGES,
   ]);
   return `${dir}/root`;
 }
@@ -201,6 +241,8 @@ export interface PackageRootOptions {
   directory: string;
   /** Debian packages to have in the root as well (e.g. cryptsetup); cached with the root. */
   extraPackages?: readonly string[];
+  /** The Debian release (default bookworm). */
+  suite?: Suite;
   /** More arguments for dracut (e.g. ["--add", "crypt"]). */
   dracutArgs?: readonly string[];
   /**
@@ -241,7 +283,7 @@ export interface PackageRoot extends RootKernel {
  * @returns The root, its kernel and the initrd.
  */
 export async function preparePackageRoot(options: PackageRootOptions): Promise<PackageRoot> {
-  const pristine = await pristineRoot(options.extraPackages);
+  const pristine = await pristineRoot(options.extraPackages, options.suite);
   const root = `${options.directory}/root`;
   await run("cp", ["-a", "--reflink=auto", pristine, root]);
   const name = options.deb.slice(options.deb.lastIndexOf("/") + 1);
