@@ -109,8 +109,17 @@ install() {
     prepare_deno_cache
 
     # io.systemd.AskPassword (Varlink): systemd 258 and later serve it with
-    # systemd-ask-password.socket; for an older systemd, askpw serves it.
-    if [[ ! -e $dracutsysrootdir$systemdsystemunitdir/systemd-ask-password.socket ]]; then
+    # systemd-ask-password.socket, which dracut (up to 112 at least) leaves out
+    # of the initrd: take systemd's socket in, so that initrd units can ask
+    # through it (systemd-ask-password writes the ask file askpw answers). For
+    # an older systemd, askpw serves the interface itself.
+    if [[ -e $dracutsysrootdir$systemdsystemunitdir/systemd-ask-password.socket ]]; then
+        inst_multiple systemd-ask-password
+        for unit in systemd-ask-password.socket systemd-ask-password@.service; do
+            inst_simple "$systemdsystemunitdir/$unit"
+        done
+        $SYSTEMCTL -q --root "$initdir" add-wants sockets.target systemd-ask-password.socket
+    else
         for unit in askpw-varlink.socket askpw-varlink.service; do
             inst_simple "$moddir/$unit" "$systemdsystemunitdir/$unit"
         done

@@ -367,9 +367,22 @@ function parseBoolean(value: string): boolean | undefined {
  * `\f` and whitespace after a `0b`/`0o` prefix, accepts `+`, and wraps a
  * negative number modulo 2^64; systemd refuses it only when the `-` is the
  * first character left after its own prefix handling. So `-1` is refused but
- * `\v-1` and `0b -1` give 2^64-1, and `-0` gives 0.
+ * `\v-1` and `0b -1` give 2^64-1, and `-0` gives 0. systemd's JSON
+ * dispatcher reads 64-bit numbers given as strings the same way (Varlink).
+ *
+ * @example Usage
+ * ```ts
+ * import { parseUnsigned } from "./parse_ask_file.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(parseUnsigned(" 0x10"), 16n);
+ * assert.equal(parseUnsigned("010"), 8n);
+ * assert.equal(parseUnsigned("-1"), undefined);
+ * ```
+ * @param value The text.
+ * @returns The number, or undefined when systemd would refuse the text.
  */
-function parseUnsigned(value: string): bigint | undefined {
+export function parseUnsigned(value: string): bigint | undefined {
   let rest = value.replace(/^[ \t\n\r]+/, "");
   let base = 0;
   if (/^0[bB]/.test(rest)) base = 2;

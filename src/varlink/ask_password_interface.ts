@@ -1,12 +1,13 @@
 /**
  * The `io.systemd.AskPassword` interface (systemd 258+) that `askpw varlink`
  * serves: its description, and the checks its `Ask` parameters get, with
- * systemd's meanings (relative and absolute timeouts in µs, 64-bit numbers
- * also as decimal strings, `null` for "no timeout", strings refused when
- * unsafe: control characters, quotes or backslashes).
+ * systemd's meanings and in systemd's order (relative and absolute timeouts
+ * in µs, 64-bit numbers also as strings, `null` for "no timeout", strings
+ * refused when unsafe: control characters, quotes or backslashes).
  *
  * @module
  */
+import { parseUnsigned } from "../protocol/parse_ask_file.ts";
 
 /** The interface's name. */
 export const ASK_PASSWORD_INTERFACE = "io.systemd.AskPassword";
@@ -21,7 +22,7 @@ type EchoMode (off, on, masked)
 
 # Ask for a password, or take it from the kernel keyring's cache.
 # message: the prompt; keyname: the kernel keyring key to look in
-# (acceptCached) and to add the answer to (pushCache); icon: an icon name;
+# (acceptCached) and to add the answer to (pushCache, unless false); icon: an icon name;
 # id: a machine-readable id, e.g. cryptsetup:/dev/vda2; timeoutUSec: µs from
 # now until the question is withdrawn (unset: 90 s; 0: the cache only; null
 # or 2^64-1: none); untilUSec: the same as a CLOCK_MONOTONIC time (the
@@ -67,7 +68,7 @@ export interface AskParameters {
   untilUSec: bigint;
   /** `acceptCached`. */
   acceptCached: boolean;
-  /** `pushCache`. */
+  /** `pushCache` (true unless the call says false). */
   pushCache: boolean;
   /** `echo`. */
   echo: "off" | "on" | "masked";
@@ -90,86 +91,163 @@ export class InvalidParameterError extends Error {
   }
 }
 
-const KNOWN = new Set([
-  "message",
-  "keyname",
-  "icon",
-  "id",
-  "timeoutUSec",
-  "untilUSec",
-  "acceptCached",
-  "pushCache",
-  "echo",
-  "allowInteractiveAuthentication",
-]);
+/** A field's type in a method's input, as the interface description declares it. */
+export type VarlinkFieldType = "string" | "int" | "bool" | readonly string[];
+
+/** One input field of a method: its name, its type, and whether it is optional (`?type`). */
+export interface VarlinkField {
+  /** The field's name. */
+  name: string;
+  /** `string`, `int`, `bool`, or an enum's values. */
+  type: VarlinkFieldType;
+  /** Declared `?type`: it may be missing or null. */
+  optional: boolean;
+}
+
+const INT64_MIN = -(2n ** 63n);
 
 /**
- * Checks an `Ask` call's parameters.
+ * Checks a call's parameters against its method's declared input, in the
+ * order systemd (sd-varlink) does before the method sees them: every declared
+ * field in the declaration's order (a required one missing or null, a value
+ * of the wrong type), then fields the method does not declare, in the call's
+ * order. An `int` may also come as a string (read when the value is taken);
+ * a JSON number that is no integer in [-2^63, 2^64) is refused.
+ *
+ * @example Usage
+ * ```ts
+ * import { checkParameterTypes, InvalidParameterError } from "./ask_password_interface.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const fields = [{ name: "interface", type: "string", optional: false }] as const;
+ * checkParameterTypes({ interface: "io.systemd" }, fields);
+ * assert.throws(() => checkParameterTypes({ other: 1 }, fields), InvalidParameterError);
+ * ```
+ * @param parameters The call's parameters.
+ * @param fields The method's declared input fields.
+ * @throws {InvalidParameterError} Naming the first parameter that is wrong.
+ */
+export function checkParameterTypes(
+  parameters: Record<string, unknown>,
+  fields: readonly VarlinkField[],
+): void {
+  for (const field of fields) {
+    const value = parameters[field.name];
+    if (value === undefined || value === null) {
+      if (!field.optional) throw new InvalidParameterError(field.name);
+      continue;
+    }
+    if (!hasType(value, field.type)) throw new InvalidParameterError(field.name);
+  }
+  const declared = new Set(fields.map((field) => field.name));
+  for (const name of Object.keys(parameters)) {
+    if (!declared.has(name)) throw new InvalidParameterError(name);
+  }
+}
+
+function hasType(value: unknown, type: VarlinkFieldType): boolean {
+  if (typeof type !== "string") return typeof value === "string" && type.includes(value);
+  switch (type) {
+    case "string":
+      return typeof value === "string";
+    case "bool":
+      return typeof value === "boolean";
+    case "int":
+      if (typeof value === "string") return true;
+      if (typeof value === "bigint") return value >= INT64_MIN && value <= NO_TIMEOUT;
+      return typeof value === "number" && Number.isInteger(value) &&
+        value >= Number(INT64_MIN) && value < 2 ** 64;
+  }
+}
+
+const ECHO_MODES = ["off", "on", "masked"] as const;
+
+/** `Ask`'s input, in the order the interface declares it. */
+const ASK_FIELDS: readonly VarlinkField[] = [
+  { name: "message", type: "string", optional: true },
+  { name: "keyname", type: "string", optional: true },
+  { name: "icon", type: "string", optional: true },
+  { name: "id", type: "string", optional: true },
+  { name: "timeoutUSec", type: "int", optional: true },
+  { name: "untilUSec", type: "int", optional: true },
+  { name: "acceptCached", type: "bool", optional: true },
+  { name: "pushCache", type: "bool", optional: true },
+  { name: "echo", type: ECHO_MODES, optional: true },
+  { name: "allowInteractiveAuthentication", type: "bool", optional: true },
+];
+
+/**
+ * Checks an `Ask` call's parameters as systemd 262 does: first their types
+ * ({@linkcode checkParameterTypes}), then each value in the call's order
+ * (strings must be safe, times not negative, times given as strings are read
+ * like systemd's safe_atou64: `0x`, `0o`, `0b`, a leading `0` for octal,
+ * leading blanks). Unlike systemd, `null` is taken as "unset" for every
+ * field, as the interface's `?type` declares (systemd refuses it except for
+ * the two times).
  *
  * @example Usage
  * ```ts
  * import { parseAskParameters } from "./ask_password_interface.ts";
  * parseAskParameters({ message: "Passphrase:", timeoutUSec: 30_000_000 }).timeoutUSec; // 30000000n
  * ```
- * @param parameters The call's parameters.
+ * @param parameters The call's parameters (integers beyond 2^53 as bigint, see parseCall).
  * @returns The checked parameters.
  * @throws {InvalidParameterError} On an unknown parameter, a wrong type or an unsafe string.
  */
 export function parseAskParameters(parameters: Record<string, unknown>): AskParameters {
-  for (const name of Object.keys(parameters)) {
-    if (!KNOWN.has(name)) throw new InvalidParameterError(name);
-  }
-  return {
-    message: safeString(parameters, "message"),
-    keyname: safeString(parameters, "keyname"),
-    icon: safeString(parameters, "icon"),
-    id: safeString(parameters, "id"),
-    timeoutUSec: microseconds(parameters, "timeoutUSec", 90_000_000n),
-    untilUSec: microseconds(parameters, "untilUSec", NO_TIMEOUT),
-    acceptCached: boolean(parameters, "acceptCached"),
-    pushCache: boolean(parameters, "pushCache"),
-    echo: echoMode(parameters),
+  checkParameterTypes(parameters, ASK_FIELDS);
+  const result: AskParameters = {
+    timeoutUSec: 90_000_000n,
+    untilUSec: NO_TIMEOUT,
+    acceptCached: false,
+    // As systemd: answers go to the key named by keyname unless pushCache is false.
+    pushCache: true,
+    echo: "masked",
   };
+  for (const [name, value] of Object.entries(parameters)) {
+    switch (name) {
+      case "message":
+      case "keyname":
+      case "icon":
+      case "id":
+        result[name] = safeString(name, value);
+        break;
+      case "timeoutUSec":
+      case "untilUSec":
+        result[name] = microseconds(name, value);
+        break;
+      case "acceptCached":
+        result.acceptCached = value === true;
+        break;
+      case "pushCache":
+        result.pushCache = value !== false;
+        break;
+      case "echo":
+        result.echo = (value ?? "masked") as AskParameters["echo"];
+        break;
+    }
+  }
+  return result;
 }
 
-function safeString(parameters: Record<string, unknown>, name: string): string | undefined {
-  const value = parameters[name];
-  if (value === undefined || value === null) return undefined;
+function safeString(name: string, value: unknown): string | undefined {
+  if (value === null) return undefined;
   // systemd v260+: no control characters, quotes or backslashes.
   // deno-lint-ignore no-control-regex
-  if (typeof value !== "string" || /[\x00-\x1f\x7f"'\\]/.test(value)) {
-    throw new InvalidParameterError(name);
-  }
-  return value;
+  if (/[\x00-\x1f\x7f"'\\]/.test(value as string)) throw new InvalidParameterError(name);
+  return value as string;
 }
 
-/** An unsigned 64-bit µs value: a JSON number, or a decimal string; `null` is "none". */
-function microseconds(parameters: Record<string, unknown>, name: string, unset: bigint): bigint {
-  const value = parameters[name];
-  if (value === undefined) return unset;
+/** An unsigned 64-bit µs value: an integer, or a string systemd's safe_atou64 reads; `null` is "none". */
+function microseconds(name: string, value: unknown): bigint {
   if (value === null) return NO_TIMEOUT;
-  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
-  if (typeof value === "string" && /^\d{1,20}$/.test(value) && BigInt(value) <= NO_TIMEOUT) {
-    return BigInt(value);
-  }
-  throw new InvalidParameterError(name);
-}
-
-function boolean(parameters: Record<string, unknown>, name: string): boolean {
-  const value = parameters[name];
-  if (value === undefined || value === null) return false;
-  if (typeof value !== "boolean") throw new InvalidParameterError(name);
-  return value;
-}
-
-function echoMode(parameters: Record<string, unknown>): AskParameters["echo"] {
-  const value = parameters.echo;
-  if (value === undefined || value === null) return "masked";
-  if (value === "off" || value === "on" || value === "masked") return value;
-  // Boolean-like words map to on and off, as systemd accepts them.
   if (typeof value === "string") {
-    if (/^(1|yes|y|true|t)$/i.test(value)) return "on";
-    if (/^(0|no|n|false|f)$/i.test(value)) return "off";
+    const parsed = parseUnsigned(value);
+    if (parsed === undefined) throw new InvalidParameterError(name);
+    return parsed;
   }
-  throw new InvalidParameterError("echo");
+  // An integer in [-2^63, 2^64) by now (checkParameterTypes); -0 is 0.
+  const number = typeof value === "bigint" ? value : BigInt(value as number);
+  if (number < 0n) throw new InvalidParameterError(name);
+  return number;
 }

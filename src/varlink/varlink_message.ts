@@ -36,7 +36,23 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
 
 /**
- * Parses one message (without its NUL) into a call.
+ * JSON.parse's reviver: an integer written with more digits than a double
+ * holds exactly (beyond 2^53, e.g. UINT64_MAX for "no timeout") becomes a
+ * bigint with the exact value written; other numbers stay numbers.
+ */
+function exactIntegers(this: unknown, _key: string, value: unknown, context?: { source?: string }) {
+  if (
+    typeof value === "number" && !Number.isSafeInteger(value) && context?.source !== undefined &&
+    /^-?\d+$/.test(context.source)
+  ) {
+    return BigInt(context.source);
+  }
+  return value;
+}
+
+/**
+ * Parses one message (without its NUL) into a call. Integers beyond 2^53
+ * arrive as bigint values in the parameters (with their exact value).
  *
  * @example Usage
  * ```ts
@@ -50,7 +66,7 @@ const encoder = new TextEncoder();
 export function parseCall(bytes: Uint8Array): VarlinkCall {
   let value: unknown;
   try {
-    value = JSON.parse(decoder.decode(bytes));
+    value = JSON.parse(decoder.decode(bytes), exactIntegers as Parameters<typeof JSON.parse>[1]);
   } catch {
     throw new VarlinkProtocolError("a message is not valid JSON");
   }
@@ -87,7 +103,8 @@ export function encodeReply(parameters: Record<string, unknown>): Uint8Array<Arr
 }
 
 /**
- * An error reply, framed.
+ * An error reply, framed. An error without parameters is sent without the
+ * `parameters` key, as systemd sends it (`{"error":"…"}`).
  *
  * @example Usage
  * ```ts
@@ -102,7 +119,7 @@ export function encodeError(
   error: string,
   parameters: Record<string, unknown> = {},
 ): Uint8Array<ArrayBuffer> {
-  return frame({ error, parameters });
+  return frame(Object.keys(parameters).length === 0 ? { error } : { error, parameters });
 }
 
 /**
@@ -142,6 +159,9 @@ export function encodePasswordsReply(
       if (byte === 0x22 || byte === 0x5c) {
         put(0x5c);
         put(byte);
+      } else if (SHORT_ESCAPES[byte] !== undefined) {
+        put(0x5c);
+        put(SHORT_ESCAPES[byte]);
       } else if (byte < 0x20 || byte === 0x7f) {
         putText(`\\u${byte.toString(16).padStart(4, "0")}`);
       } else {
@@ -154,6 +174,9 @@ export function encodePasswordsReply(
   put(0);
   return into.subarray(0, at);
 }
+
+/** `\b`, `\t`, `\n`, `\f`, `\r`: written short, as systemd writes them; other control bytes as `\u00XX`. */
+const SHORT_ESCAPES: Record<number, number> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
 
 function frame(message: Record<string, unknown>): Uint8Array<ArrayBuffer> {
   const json = encoder.encode(JSON.stringify(message));

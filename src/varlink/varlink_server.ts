@@ -30,9 +30,11 @@ import { VERSION } from "../version.ts";
 import {
   ASK_PASSWORD_DESCRIPTION,
   ASK_PASSWORD_INTERFACE,
+  checkParameterTypes,
   InvalidParameterError,
   NO_TIMEOUT,
   parseAskParameters,
+  type VarlinkField,
 } from "./ask_password_interface.ts";
 import {
   encodeError,
@@ -64,6 +66,32 @@ error InvalidParameter (parameter: string)
 error PermissionDenied ()
 error ExpectedMore ()
 `;
+/** The interface of the `io.systemd.System` error askpw returns (systemd describes it too). */
+const SYSTEMD_INTERFACE = "io.systemd";
+const SYSTEMD_DESCRIPTION = `# Errors any io.systemd service may return
+interface io.systemd
+
+# The connection broke (a client makes this up itself; it is never sent)
+error Disconnected ()
+
+# A call took too long (a client makes this up itself; it is never sent)
+error TimedOut ()
+
+# The peer broke the protocol (a client makes this up itself; it is never sent)
+error Protocol ()
+
+# A Linux error: where it comes from ("linux"), its name (ENOENT…) and number
+error System (origin: ?string, errnoName: ?string, errno: ?int)
+`;
+/** Every interface served, with its description; GetInfo lists them sorted, as systemd does. */
+const DESCRIPTIONS: ReadonlyMap<string, string> = new Map([
+  [SYSTEMD_INTERFACE, SYSTEMD_DESCRIPTION],
+  [ASK_PASSWORD_INTERFACE, ASK_PASSWORD_DESCRIPTION],
+  [SERVICE_INTERFACE, SERVICE_DESCRIPTION],
+]);
+const GET_INTERFACE_DESCRIPTION_FIELDS: readonly VarlinkField[] = [
+  { name: "interface", type: "string", optional: false },
+];
 const ECANCELED = 125;
 
 /** Options for a {@linkcode VarlinkServer}. */
@@ -348,60 +376,55 @@ class Connection {
   }
 
   async #handle(call: VarlinkCall): Promise<void> {
-    const dot = call.method.lastIndexOf(".");
-    const iface = call.method.slice(0, dot);
-    const name = call.method.slice(dot + 1);
-    if (iface === SERVICE_INTERFACE) {
-      if (name === "GetInfo") {
-        this.#reply(
-          call,
-          encodeReply({
-            vendor: "askpw",
-            product: "askpw",
-            version: VERSION,
-            url: "https://github.com/askpw/askpw",
-            interfaces: [SERVICE_INTERFACE, ASK_PASSWORD_INTERFACE],
-          }),
-        );
-      } else if (name === "GetInterfaceDescription") {
-        const wanted = call.parameters.interface;
-        const description = wanted === ASK_PASSWORD_INTERFACE
-          ? ASK_PASSWORD_DESCRIPTION
-          : wanted === SERVICE_INTERFACE
-          ? SERVICE_DESCRIPTION
-          : undefined;
-        this.#reply(
-          call,
-          description === undefined
-            ? encodeError(`${SERVICE_INTERFACE}.InterfaceNotFound`, { interface: String(wanted) })
-            : encodeReply({ description }),
-        );
-      } else {
-        this.#reply(
-          call,
-          encodeError(`${SERVICE_INTERFACE}.MethodNotFound`, { method: call.method }),
-        );
+    try {
+      switch (call.method) {
+        case `${SERVICE_INTERFACE}.GetInfo`:
+          checkParameterTypes(call.parameters, []);
+          this.#reply(
+            call,
+            encodeReply({
+              vendor: "askpw",
+              product: "askpw",
+              version: VERSION,
+              url: "https://github.com/askpw/askpw",
+              interfaces: [...DESCRIPTIONS.keys()].sort(),
+            }),
+          );
+          return;
+        case `${SERVICE_INTERFACE}.GetInterfaceDescription`: {
+          checkParameterTypes(call.parameters, GET_INTERFACE_DESCRIPTION_FIELDS);
+          const wanted = call.parameters.interface as string;
+          const description = DESCRIPTIONS.get(wanted);
+          this.#reply(
+            call,
+            description === undefined
+              ? encodeError(`${SERVICE_INTERFACE}.InterfaceNotFound`, { interface: wanted })
+              : encodeReply({ description }),
+          );
+          return;
+        }
+        case `${ASK_PASSWORD_INTERFACE}.Ask`:
+          await this.#ask(call);
+          return;
+        default:
+          // Also for an interface not served: systemd says MethodNotFound there too.
+          this.#reply(
+            call,
+            encodeError(`${SERVICE_INTERFACE}.MethodNotFound`, { method: call.method }),
+          );
       }
-      return;
-    }
-    if (iface !== ASK_PASSWORD_INTERFACE) {
+    } catch (error) {
+      if (!(error instanceof InvalidParameterError)) throw error;
       this.#reply(
         call,
-        encodeError(`${SERVICE_INTERFACE}.InterfaceNotFound`, { interface: iface }),
+        encodeError(`${SERVICE_INTERFACE}.InvalidParameter`, { parameter: error.parameter }),
       );
-      return;
     }
-    if (name !== "Ask") {
-      this.#reply(
-        call,
-        encodeError(`${SERVICE_INTERFACE}.MethodNotFound`, { method: call.method }),
-      );
-      return;
-    }
-    await this.#ask(call);
   }
 
   async #ask(call: VarlinkCall): Promise<void> {
+    // The parameters first, as systemd checks them before it asks polkit.
+    const parameters = parseAskParameters(call.parameters);
     if (!this.peer || !this.#options.allowedUids.has(this.peer.uid)) {
       this.#log.log(
         "notice",
@@ -409,17 +432,6 @@ class Connection {
         `Varlink: Ask from ${this.who} refused: not allowed to ask`,
       );
       this.#reply(call, encodeError(`${SERVICE_INTERFACE}.PermissionDenied`));
-      return;
-    }
-    let parameters;
-    try {
-      parameters = parseAskParameters(call.parameters);
-    } catch (error) {
-      if (!(error instanceof InvalidParameterError)) throw error;
-      this.#reply(
-        call,
-        encodeError(`${SERVICE_INTERFACE}.InvalidParameter`, { parameter: error.parameter }),
-      );
       return;
     }
     // timeoutUSec is relative, untilUSec absolute: the earlier wins; 0 means cache only.
@@ -494,7 +506,8 @@ class Connection {
       if (!(error instanceof RangeError)) throw error;
       this.#reply(
         call,
-        encodeError("io.systemd.System", { origin: "linux", errno: 84, errnoName: "EILSEQ" }),
+        // What systemd answers when a password cannot go into JSON (invalid UTF-8).
+        encodeError("io.systemd.System", { origin: "linux", errno: 117, errnoName: "EUCLEAN" }),
       );
     } finally {
       memory.release(buffer);

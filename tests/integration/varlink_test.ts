@@ -51,7 +51,11 @@ Deno.test({
   await using _server = server;
   const info = await runVarlinkClient(namespace, [socket, "info"]);
   assert.equal(info.code, 0, info.stderr);
-  assert.deepEqual(info.json?.interfaces, ["org.varlink.service", "io.systemd.AskPassword"]);
+  assert.deepEqual(info.json?.interfaces, [
+    "io.systemd",
+    "io.systemd.AskPassword",
+    "org.varlink.service",
+  ]);
   assert.equal(info.json?.product, "askpw");
   const described = await runVarlinkClient(namespace, [
     socket,
@@ -125,14 +129,15 @@ Deno.test({
       [socket, "call", "io.systemd.AskPassword.Ask", JSON.stringify(parameters)],
       user,
     );
+  // Errors without parameters come without the key, as systemd sends them (the client prints null).
   assert.deepEqual((await ask({ timeoutUSec: 0 })).json, {
     error: "io.systemd.AskPassword.NoPasswordAvailable",
-    parameters: {},
+    parameters: null,
   });
   // Nobody answers: the question is withdrawn at its deadline (a decimal string is a 64-bit value).
   assert.deepEqual((await ask({ message: "Nobody:", timeoutUSec: "1000000" })).json, {
     error: "io.systemd.AskPassword.TimeoutReached",
-    parameters: {},
+    parameters: null,
   });
   for (
     const [parameters, name] of [
@@ -163,7 +168,7 @@ Deno.test({
   // Only root may ask the system instance (there is no polkit in the initrd).
   assert.deepEqual((await ask({ message: "From nobody:" }, 65534)).json, {
     error: "org.varlink.service.PermissionDenied",
-    parameters: {},
+    parameters: null,
   });
   const unknown = await runVarlinkClient(namespace, [
     socket,

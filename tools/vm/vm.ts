@@ -64,6 +64,18 @@ export interface LuksDiskOptions {
    * cost (no mkfs, no user-space encryption).
    */
   headerOnly?: boolean;
+  /**
+   * A directory whose contents become the file system's (mkfs.ext4 -d keeps
+   * owners, modes, links and device nodes), e.g. a whole root; marker.txt is
+   * added beside them, the directory itself stays untouched. Needs a
+   * {@linkcode LuksDiskOptions.sizeMiB} large enough to hold it.
+   */
+  contents?: string;
+  /**
+   * The image's size in MiB, LUKS2 header (16 MiB) included; 48 by default
+   * (a header-only disk is always 2 MiB).
+   */
+  sizeMiB?: number;
 }
 
 /**
@@ -127,14 +139,18 @@ export async function buildLuksDisk(
   await Deno.mkdir(content, { recursive: true });
   await Deno.writeTextFile(`${content}/marker.txt`, `${marker}\n`);
   await Deno.writeFile(key, crypto.getRandomValues(new Uint8Array(keyBytes)));
-  await run("truncate", ["-s", "48M", path]);
+  await run("truncate", ["-s", `${options.sizeMiB ?? 48}M`, path]);
   await run("cryptsetup", [...format, "--volume-key-file", key, path, "-"], {
     stdin: passphrase,
   });
   const dump = await run("cryptsetup", ["luksDump", path]);
   const offset = Number(/offset:\s+(\d+)/.exec(dump)![1]);
   await run("truncate", ["-s", String((await Deno.stat(path)).size - offset), plain]);
-  await run("mkfs.ext4", ["-q", "-F", "-L", name, "-d", content, plain]);
+  await run("mkfs.ext4", ["-q", "-F", "-L", name, "-d", options.contents ?? content, plain]);
+  if (options.contents !== undefined) {
+    // The caller's directory stays as it is: the marker goes in afterwards.
+    await run("debugfs", ["-w", "-R", `write ${content}/marker.txt marker.txt`, plain]);
+  }
   await run("node", [`${ROOT}tools/vm/luks-fill.mjs`, path, plain, key, String(offset)]);
   await Deno.remove(plain);
   await Deno.remove(content, { recursive: true });
@@ -182,6 +198,27 @@ const BASE_MODULES = [
 const DRIVERS = "virtio_blk virtio_pci ext4 dm_crypt";
 
 /**
+ * Copies the test module 99askpw-e2e to `target` with the bundles of
+ * tests/helpers/socket_checks.ts and send_datagram.ts beside it (the socket
+ * checks run inside the VM on askpw's own Deno runtime), and the Varlink
+ * client when given (a root's dracut cannot reach the host's --include paths).
+ */
+export async function stageE2eModule(target: string, varlinkClient?: string): Promise<void> {
+  await run("cp", ["-r", `${ROOT}tests/boot/dracut/99askpw-e2e`, target]);
+  for (const program of ["socket_checks", "send_datagram"]) {
+    await run(Deno.execPath(), [
+      "bundle",
+      "--quiet",
+      "--platform=deno",
+      "-o",
+      `${target}/${program}.js`,
+      `${ROOT}tests/helpers/${program}.ts`,
+    ]);
+  }
+  if (varlinkClient) await run("cp", [varlinkClient, `${target}/varlink-client`]);
+}
+
+/**
  * Builds a dracut initrd (zstd unless told otherwise) in `dir`. dracut runs from a private copy of
  * its module directory that also holds askpw's module, so nothing under
  * /usr/lib/dracut changes.
@@ -198,11 +235,7 @@ export async function buildInitrd(
   if (!existsSync(base)) {
     await run("cp", ["-as", "/usr/lib/dracut/.", base]);
     await run("cp", ["-r", `${ROOT}dracut-module/90askpw`, `${base}/modules.d/90askpw`]);
-    await run("cp", [
-      "-r",
-      `${ROOT}tests/boot/dracut/99askpw-e2e`,
-      `${base}/modules.d/99askpw-e2e`,
-    ]);
+    await stageE2eModule(`${base}/modules.d/99askpw-e2e`);
     // The SSH test module (dropbear, systemd-networkd): only in initrds that
     // name it in `modules` ("askpw-ssh").
     await run("cp", [
@@ -210,17 +243,6 @@ export async function buildInitrd(
       `${ROOT}tests/boot/dracut/98askpw-ssh`,
       `${base}/modules.d/98askpw-ssh`,
     ]);
-    // The socket checks run inside the VM on askpw's own Deno runtime.
-    for (const program of ["socket_checks", "send_datagram"]) {
-      await run(Deno.execPath(), [
-        "bundle",
-        "--quiet",
-        "--platform=deno",
-        "-o",
-        `${base}/modules.d/99askpw-e2e/${program}.js`,
-        `${ROOT}tests/helpers/${program}.ts`,
-      ]);
-    }
   }
   const tree = `${dir}/askpw-tree`;
   if (options.askpw && !existsSync(`${tree}/usr/bin/askpw`)) {

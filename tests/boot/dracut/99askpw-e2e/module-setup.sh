@@ -5,8 +5,9 @@
 # requests are pending, with askpw.e2e.askfiles it records every request's ask
 # file for the report, with askpw.e2e.varlink a Varlink client (put into the
 # initrd by the boot test at /usr/lib/askpw-e2e/varlink-client) asks through
-# io.systemd.AskPassword before cryptsetup does. Never included unless asked
-# for (-m askpw-e2e).
+# io.systemd.AskPassword before cryptsetup does, with askpw.e2e.wrongpidfdid
+# askpw-agent.service gets a $MANAGERPIDFDID that is not pid1's pidfs ID.
+# Never included unless asked for (-m askpw-e2e).
 
 check() {
     return 255
@@ -43,6 +44,13 @@ install() {
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-kill.service
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-pending.service
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-askfiles.service
+    # The Varlink client, when the boot test put it here (a root's dracut
+    # cannot reach the host's --include paths).
+    if [ -x "$moddir/varlink-client" ]; then
+        inst_simple "$moddir/varlink-client" /usr/lib/askpw-e2e/varlink-client
+    fi
+    inst_script "$moddir/askpw-e2e-pidfdid-generator.sh" \
+        "$systemdutildir/system-generators/askpw-e2e-pidfdid-generator"
     inst_script "$moddir/askpw-e2e-varlink.sh" /usr/bin/askpw-e2e-varlink.sh
     inst_simple "$moddir/askpw-e2e-varlink.service" "$systemdsystemunitdir/askpw-e2e-varlink.service"
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-varlink.service
