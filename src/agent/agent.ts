@@ -32,6 +32,7 @@ import {
   classifyRequest,
   describeDisk,
   type RequestClass,
+  sharesCachedAnswers,
 } from "../protocol/request_kind.ts";
 import { type AskDirectoryChange, AskDirectoryWatcher } from "../protocol/ask_watcher.ts";
 import { deliverReply, type DeliveryOutcome, encodePasswordReply } from "../protocol/reply.ts";
@@ -519,7 +520,10 @@ class Agent {
         this.#release(pending);
         return;
       }
-      if (typed && this.#options.cache && passwords.length === 1) {
+      if (
+        typed && this.#options.cache && passwords.length === 1 &&
+        sharesCachedAnswers(pending.class.kind)
+      ) {
         this.#options.cache.remember(cacheBucket(pending), passwords[0]);
       }
     } finally {
@@ -579,7 +583,7 @@ class Agent {
   #answerFromCache(pending: PendingRequest): void {
     const cache = this.#options.cache;
     if (!cache || pending.state !== "asking" || pending.triedCache) return;
-    if (!pending.request.acceptCached) return;
+    if (!pending.request.acceptCached || !sharesCachedAnswers(pending.class.kind)) return;
     // A retry of an Id we answered means what we sent was wrong: ask the person.
     if (pending.attempt > 1) return;
     const passwords = cache.passwords(cacheBucket(pending));

@@ -4,7 +4,10 @@
  * they are for; the kind comes from `Id=` and `Message=` (the exact texts of
  * systemd 252, see ../shared/docs/tpm2-unlock.md), the disk from `Id=` and
  * from the asker's command line (`systemd-cryptsetup attach <volume>
- * <source> <key file> <options>`).
+ * <source> <key file> <options>`). A question without `Id=` whose asker is
+ * systemd's executor (`systemd-executor`, systemd 255+) is a PAM module's,
+ * forwarded by systemd 258+'s PAM conversation for a unit with `PAMName=`
+ * (its deadline 15 s, AcceptCached=1, `Echo=1` for `PAM_PROMPT_ECHO_ON`).
  *
  * @module
  */
@@ -21,6 +24,7 @@ export type RequestKind =
   | "pkcs11-pin"
   | "verification"
   | "question"
+  | "pam-question"
   | "password";
 
 /** The disk a request is for, as far as it can be known. */
@@ -55,6 +59,7 @@ const LABELS: Record<RequestKind, string | undefined> = {
   "pkcs11-pin": "PKCS#11 token PIN",
   "verification": "Passphrase again (verification)",
   "question": undefined,
+  "pam-question": "PAM question",
   "password": undefined,
 };
 
@@ -98,9 +103,34 @@ export function classifyRequest(
     kind = message.startsWith("Please enter recovery key for disk ")
       ? "recovery-key"
       : "passphrase";
-  } else if (request.echo && !request.silent) kind = "question";
+  } else if (!id && isExecutor(asker)) kind = "pam-question";
+  else if (request.echo && !request.silent) kind = "question";
   else kind = "password";
   return { kind, disk: diskOf(id, asker) };
+}
+
+/** systemd's executor: the process that runs a unit's PAM conversation. */
+function isExecutor(asker: AskerIdentity | undefined): boolean {
+  const program = asker?.exe ?? asker?.commandLine?.[0];
+  return program !== undefined && /(^|\/)systemd-executor$/.test(program);
+}
+
+/**
+ * Whether typed answers of this kind are remembered for, and requests of it
+ * answered from, the password cache. A PAM module's questions are not: each
+ * asks something of its own ("Password:", then "Token code:"), though
+ * systemd sends them with AcceptCached=1.
+ *
+ * @example Usage
+ * ```ts
+ * import { sharesCachedAnswers } from "./request_kind.ts";
+ * sharesCachedAnswers("pam-question"); // false
+ * ```
+ * @param kind The kind.
+ * @returns `false` for PAM questions.
+ */
+export function sharesCachedAnswers(kind: RequestKind): boolean {
+  return kind !== "pam-question";
 }
 
 /**
@@ -144,6 +174,7 @@ export function answerFamily(kind: RequestKind): AnswerFamily | undefined {
     case "password":
       return "password";
     case "question":
+    case "pam-question":
       return "question";
     case "verification":
       return undefined;

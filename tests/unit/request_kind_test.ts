@@ -8,6 +8,7 @@ import {
   describeDisk,
   kindLabel,
   type RequestKind,
+  sharesCachedAnswers,
 } from "../../src/protocol/request_kind.ts";
 
 const plain = { echo: false, silent: false };
@@ -71,6 +72,36 @@ Deno.test("classifyRequest: Echo=1 is a question (PAM's visible prompts); Silent
     "question",
   );
   assert.equal(classifyRequest({ message: "x", echo: true, silent: true }).kind, "password");
+});
+
+Deno.test("classifyRequest: a question systemd's executor asks is a PAM question, echoed or not", () => {
+  const executor = { pid: 7, exe: "/usr/lib/systemd/systemd-executor", unit: "pam-test.service" };
+  for (const echo of [false, true]) {
+    assert.equal(
+      classifyRequest({ message: "Token code:", echo, silent: false }, executor).kind,
+      "pam-question",
+    );
+  }
+  // Only without Id= (a disk's request keeps its kind), and only from the executor.
+  assert.equal(
+    classifyRequest({ ...plain, message: "x", id: "cryptsetup:/dev/vda" }, executor).kind,
+    "passphrase",
+  );
+  assert.equal(
+    classifyRequest({ ...plain, message: "Token code:" }, {
+      pid: 7,
+      exe: "/usr/bin/not-systemd-executor-really",
+    }).kind,
+    "password",
+  );
+  assert.equal(kindLabel("pam-question"), "PAM question");
+  assert.equal(answerFamily("pam-question"), "question");
+});
+
+Deno.test("sharesCachedAnswers: every kind but a PAM question", () => {
+  assert.equal(sharesCachedAnswers("pam-question"), false);
+  assert.equal(sharesCachedAnswers("passphrase"), true);
+  assert.equal(sharesCachedAnswers("question"), true);
 });
 
 Deno.test("classifyRequest: the disk from a systemd-cryptsetup asker's command line", () => {
