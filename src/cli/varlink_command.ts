@@ -3,6 +3,13 @@
  * handed (`$LISTEN_FDS`, socket activation) or on `--socket=PATH` (default
  * `/run/systemd/io.systemd.AskPassword`, as systemd 258+ serves it).
  *
+ * A socket it binds itself gets what systemd 258's `PassPIDFD=yes` and
+ * `AcceptFileDescriptors=no` give a socket unit, where the kernel has them:
+ * SO_PASSPIDFD (Linux 6.5: every message comes with a pidfd of its sender,
+ * which names the caller in the log) and SO_PASSRIGHTS=0 (Linux 6.16: a
+ * caller that attaches descriptors gets EPERM). A socket systemd passes is
+ * served as its unit set it up; the log says which of the two it has.
+ *
  * @module
  */
 import {
@@ -15,7 +22,7 @@ import {
 } from "../ffi/file.ts";
 import { forbidCoreDumps } from "../ffi/memory.ts";
 import { effectiveUserId } from "../ffi/process.ts";
-import { listenStream } from "../ffi/socket.ts";
+import { integerOption, listenStream, setIntegerOption, SocketConstants } from "../ffi/socket.ts";
 import { createLogger } from "../log.ts";
 import { SYSTEM_ASK_DIRECTORY } from "../protocol/ask_directory.ts";
 import { Reactor } from "../reactor/reactor.ts";
@@ -90,6 +97,9 @@ export async function varlinkCommand(args: readonly string[]): Promise<number> {
       // 0666 like systemd's socket (Ask itself checks who calls); 0600 for a user's.
       listenFd = withUmask(root ? 0o111 : 0o177, () => listenStream(socketPath));
       bound = socketPath;
+      // Accepted connections inherit both; without them, callers are known by SO_PEERCRED.
+      trySetOption(listenFd, SocketConstants.SO_PASSPIDFD, 1);
+      trySetOption(listenFd, SocketConstants.SO_PASSRIGHTS, 0);
     }
     await Deno.mkdir(askDirectory, { recursive: true, mode: 0o755 });
   } catch (error) {
@@ -111,7 +121,11 @@ export async function varlinkCommand(args: readonly string[]): Promise<number> {
       askDirectory,
       allowedUids: new Set(root ? [0] : [0, effectiveUserId()]),
     });
-    log.info(`Serving io.systemd.AskPassword on ${bound ?? "the socket systemd passed"}`);
+    log.info(
+      `Serving io.systemd.AskPassword on ${bound ?? "the socket systemd passed"} (${
+        socketOptions(listenFd)
+      })`,
+    );
     notify(log, "READY=1\nSTATUS=Serving io.systemd.AskPassword");
     await new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve()));
     notify(log, "STOPPING=1");
@@ -121,6 +135,33 @@ export async function varlinkCommand(args: readonly string[]): Promise<number> {
     closeFd(listenFd);
     if (bound) removeFile(bound);
   }
+}
+
+/** Sets a socket option where the kernel has it; the "Serving" line says what the socket has. */
+function trySetOption(fd: number, option: number, value: number): void {
+  try {
+    setIntegerOption(fd, option, value);
+  } catch {
+    // Served without it.
+  }
+}
+
+/**
+ * What the listening socket gives each connection: `SO_PASSPIDFD on` (or off,
+ * or unsupported), `SO_PASSRIGHTS=0` (or on, or unsupported).
+ */
+function socketOptions(fd: number): string {
+  const read = (option: number) => {
+    try {
+      return integerOption(fd, option);
+    } catch {
+      return undefined;
+    }
+  };
+  const pidfd = read(SocketConstants.SO_PASSPIDFD);
+  const rights = read(SocketConstants.SO_PASSRIGHTS);
+  return `SO_PASSPIDFD ${pidfd === undefined ? "unsupported" : pidfd ? "on" : "off"}, ` +
+    `SO_PASSRIGHTS${rights === undefined ? " unsupported" : rights ? " on" : "=0"}`;
 }
 
 /** The listening socket systemd passed (LISTEN_FDS=1, LISTEN_PID ours), fd 3. */

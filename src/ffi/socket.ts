@@ -608,3 +608,190 @@ export function sendWithDescriptors(
     closeFd(fd);
   }
 }
+
+/**
+ * Reads an integer socket option that older kernels may not have
+ * (SO_PASSPIDFD: 6.5, SO_PASSRIGHTS: 6.16).
+ *
+ * @example Usage
+ * ```ts
+ * import { integerOption, listenStream, SocketConstants } from "./socket.ts";
+ * const fd = listenStream(`@askpw-option-${Deno.pid}`);
+ * integerOption(fd, SocketConstants.SO_PASSPIDFD); // 0, or undefined before Linux 6.5
+ * ```
+ * @param fd The socket.
+ * @param option An SOL_SOCKET option.
+ * @returns Its value, or `undefined` when the kernel does not know the option.
+ * @throws {SystemCallError} On other errors (EBADF, ENOTSOCK).
+ */
+export function integerOption(fd: number, option: number): number | undefined {
+  const value = new Int32Array([0]);
+  const length = new Uint32Array([4]);
+  const result = libc.symbols.getsockopt(
+    fd,
+    SocketConstants.SOL_SOCKET,
+    option,
+    new Uint8Array(value.buffer),
+    new Uint8Array(length.buffer),
+  );
+  if (result === 0) return value[0];
+  const errno = lastErrno();
+  if (errno === Errno.ENOPROTOOPT || errno === Errno.EINVAL) return undefined;
+  throw new SystemCallError("getsockopt", errno, `option ${option}`);
+}
+
+/** What one recvmsg(2) on a stream socket brought: bytes, and who sent them. */
+export interface StreamChunk {
+  /** Bytes read into the buffer; 0 at the end of the stream. */
+  count: number;
+  /** SCM_PIDFD, when SO_PASSPIDFD is on: a pidfd of the bytes' sender (the caller closes it). */
+  pidfd?: number;
+  /** SCM_CREDENTIALS, when SO_PASSCRED is on. */
+  credentials?: PeerCredentials;
+  /** SCM_RIGHTS: descriptors the sender attached (the caller closes them). */
+  fds: number[];
+  /**
+   * Control data did not fit, or the kernel could not make the pidfd (MSG_CTRUNC);
+   * what did not fit was never installed.
+   */
+  controlTruncated: boolean;
+}
+
+/** Room for a pidfd, credentials and a few dozen descriptors; the kernel discards the rest. */
+const STREAM_CONTROL_BYTES = 512;
+
+/**
+ * Reads what a non-blocking stream socket holds now with recvmsg(2) and
+ * sorts out the control messages that came with it (all received
+ * descriptors close-on-exec). The kernel hands out the bytes of one sender
+ * at a time when SO_PASSPIDFD or SO_PASSCRED is on, so the pidfd names the
+ * sender of every byte read.
+ *
+ * @example Usage
+ * ```ts
+ * import { connectStream, listenStream, receiveFromStream } from "./socket.ts";
+ * const path = `@askpw-stream-${Deno.pid}`;
+ * listenStream(path);
+ * receiveFromStream(connectStream(path), new Uint8Array(4096)); // null: nothing yet
+ * ```
+ * @param fd A connected, non-blocking stream socket.
+ * @param into Where the bytes go (at most its length).
+ * @returns The chunk, or `null` when nothing is there yet (EAGAIN).
+ * @throws {SystemCallError} On errors other than EAGAIN and EINTR (e.g. ECONNRESET).
+ */
+export function receiveFromStream(fd: number, into: Uint8Array<ArrayBuffer>): StreamChunk | null {
+  const control = new Uint8Array(STREAM_CONTROL_BYTES);
+  // struct iovec (16 bytes) and struct msghdr (56 bytes).
+  const iov = new BigUint64Array([
+    BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(into))),
+    BigInt(into.length),
+  ]);
+  const header = new Uint8Array(56);
+  const view = new DataView(header.buffer);
+  for (;;) {
+    view.setBigUint64(16, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(iov))), true);
+    view.setBigUint64(24, 1n, true);
+    view.setBigUint64(32, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(control))), true);
+    view.setBigUint64(40, BigInt(control.length), true);
+    const flags = SocketConstants.MSG_DONTWAIT | SocketConstants.MSG_CMSG_CLOEXEC;
+    const count = Number(libc.symbols.recvmsg(fd, header, flags));
+    if (count < 0) {
+      const errno = lastErrno();
+      if (errno === Errno.EINTR) continue;
+      if (errno === Errno.EAGAIN) return null;
+      throw new SystemCallError("recvmsg", errno);
+    }
+    const chunk: StreamChunk = {
+      count,
+      fds: [],
+      controlTruncated: (view.getInt32(48, true) & SocketConstants.MSG_CTRUNC) !== 0,
+    };
+    readControlMessages(control, Number(view.getBigUint64(40, true)), chunk);
+    return chunk;
+  }
+}
+
+/** Sorts SOL_SOCKET control messages (credentials, a pidfd, descriptors) into `into`. */
+function readControlMessages(
+  control: Uint8Array<ArrayBuffer>,
+  controlLength: number,
+  into: { credentials?: PeerCredentials; pidfd?: number; fds: number[] },
+): void {
+  const cmsgs = new DataView(control.buffer);
+  for (let offset = 0; offset + CMSG_HEADER <= controlLength;) {
+    const length = Number(cmsgs.getBigUint64(offset, true));
+    if (length < CMSG_HEADER || offset + length > controlLength) break;
+    const level = cmsgs.getInt32(offset + 8, true);
+    const type = cmsgs.getInt32(offset + 12, true);
+    const data = offset + CMSG_HEADER;
+    if (level === SocketConstants.SOL_SOCKET) {
+      if (type === SocketConstants.SCM_CREDENTIALS && length >= CMSG_HEADER + 12) {
+        into.credentials = {
+          pid: cmsgs.getInt32(data, true),
+          uid: cmsgs.getUint32(data + 4, true),
+          gid: cmsgs.getUint32(data + 8, true),
+        };
+      } else if (type === SocketConstants.SCM_PIDFD && length >= CMSG_HEADER + 4) {
+        into.pidfd = cmsgs.getInt32(data, true);
+      } else if (type === SocketConstants.SCM_RIGHTS) {
+        for (let at = data; at + 4 <= offset + length; at += 4) {
+          into.fds.push(cmsgs.getInt32(at, true));
+        }
+      }
+    }
+    offset += align8(length);
+  }
+}
+
+/**
+ * Sends bytes with descriptors attached (SCM_RIGHTS) on a connected socket,
+ * without blocking or raising SIGPIPE: what a caller that should not pass
+ * descriptors does (tests use this).
+ *
+ * @example Usage
+ * ```ts
+ * import { connectStream, sendWithDescriptorsOn } from "./socket.ts";
+ * declare const path: string;
+ * try {
+ *   sendWithDescriptorsOn(connectStream(path), new Uint8Array([0x7b, 0x7d, 0]), [0]);
+ * } catch (error) {
+ *   console.log(String(error)); // sendmsg: EPERM (…) when the receiver set SO_PASSRIGHTS=0
+ * }
+ * ```
+ * @param fd A connected socket.
+ * @param payload The bytes.
+ * @param fds Descriptors to pass.
+ * @returns How many bytes went (a stream socket may take fewer than all).
+ * @throws {SystemCallError} When sending fails (EPERM: the receiver set SO_PASSRIGHTS=0; EAGAIN).
+ */
+export function sendWithDescriptorsOn(
+  fd: number,
+  payload: Uint8Array<ArrayBuffer>,
+  fds: readonly number[],
+): number {
+  const controlLength = CMSG_HEADER + 4 * fds.length;
+  const control = new Uint8Array(align8(controlLength));
+  const cmsg = new DataView(control.buffer);
+  cmsg.setBigUint64(0, BigInt(controlLength), true);
+  cmsg.setInt32(8, SocketConstants.SOL_SOCKET, true);
+  cmsg.setInt32(12, SocketConstants.SCM_RIGHTS, true);
+  fds.forEach((passed, index) => cmsg.setInt32(CMSG_HEADER + 4 * index, passed, true));
+  const iov = new BigUint64Array([
+    BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(payload))),
+    BigInt(payload.length),
+  ]);
+  const header = new Uint8Array(56);
+  const view = new DataView(header.buffer);
+  view.setBigUint64(16, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(iov))), true);
+  view.setBigUint64(24, 1n, true);
+  view.setBigUint64(32, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(control))), true);
+  view.setBigUint64(40, BigInt(control.length), true);
+  for (;;) {
+    const sent = Number(
+      libc.symbols.sendmsg(fd, header, SocketConstants.MSG_NOSIGNAL | SocketConstants.MSG_DONTWAIT),
+    );
+    if (sent >= 0) return sent;
+    const errno = lastErrno();
+    if (errno !== Errno.EINTR) throw new SystemCallError("sendmsg", errno);
+  }
+}

@@ -6,6 +6,12 @@
  *
  * Callers are identified (SO_PEERCRED, and SO_PEERPIDFD where the kernel has
  * it); in the system instance only root may ask (the initrd has no polkit).
+ * On a socket with SO_PASSPIDFD on (systemd 258's `PassPIDFD=yes`, or the
+ * socket `askpw varlink` binds itself) every read brings a pidfd of the
+ * bytes' sender, and each call is logged with the unit and pidfs ID of the
+ * process that sent it (src/varlink/varlink_caller.ts); descriptors a caller
+ * attaches (a kernel before 6.16 lets them through despite SO_PASSRIGHTS=0)
+ * are closed unread and the message is handled as if they had not come.
  * Hostile callers are bounded: messages of at most 64 KiB, 16 queued calls,
  * 64 connections, 10 s to finish a message that was begun, and replies that
  * are not read close the connection; none of it disturbs other callers.
@@ -17,9 +23,13 @@ import { monotonicMicros } from "../ffi/clock.ts";
 import { closeFd, readFd, writeSome } from "../ffi/file.ts";
 import {
   acceptConnection,
+  integerOption,
   type PeerCredentials,
   peerCredentials,
   peerPidfd,
+  receiveFromStream,
+  SocketConstants,
+  type StreamChunk,
 } from "../ffi/socket.ts";
 import type { Logger } from "../log.ts";
 import { LogRateLimit } from "../log_rate_limit.ts";
@@ -44,6 +54,7 @@ import {
   type VarlinkCall,
   VarlinkProtocolError,
 } from "./varlink_message.ts";
+import { describeCaller, MessageSenders } from "./varlink_caller.ts";
 
 const SERVICE_INTERFACE = "org.varlink.service";
 const SERVICE_DESCRIPTION = `# The Varlink service interface
@@ -234,7 +245,11 @@ class Connection {
   #filled = 0;
   #outbox: Uint8Array[] = [];
   #queued = 0;
-  #calls: VarlinkCall[] = [];
+  #calls: { call: VarlinkCall; sender: AskerIdentity | undefined }[] = [];
+  /** Set when the connection has SO_PASSPIDFD on: messages are read with their senders' pidfds. */
+  #senders: MessageSenders | undefined;
+  /** The sender of the bytes read last, by the pidfd that came with them. */
+  #sender: AskerIdentity | undefined;
   #busy = false;
   #question: AbortController | undefined;
   #closed = false;
@@ -259,9 +274,17 @@ class Connection {
       this.peer = undefined;
     }
     const pidfd = peerPidfd(fd);
-    if (pidfd !== undefined && this.peer) {
-      this.identity = identifyProcess(this.peer.pid, pidfd);
+    if (pidfd !== undefined) {
+      if (this.peer) this.identity = identifyProcess(this.peer.pid, pidfd);
       closeFd(pidfd);
+    }
+    // Inherited from the listening socket (systemd's PassPIDFD=yes, or askpw's own).
+    try {
+      if (integerOption(fd, SocketConstants.SO_PASSPIDFD) === 1) {
+        this.#senders = new MessageSenders();
+      }
+    } catch {
+      // Read as before, with the connection's credentials.
     }
     options.log.debug(
       `Varlink: connection from ${this.who}${
@@ -270,13 +293,14 @@ class Connection {
             this.identity.exe ?? "executable unknown"
           }, pidfs ID ${this.identity.pidfdId ?? "none"})`
           : ""
-      }`,
+      }${this.#senders ? "; its messages come with their senders' pidfds" : ""}`,
     );
     this.#watch = options.reactor.watch(fd, Readiness.IN, (events) => this.#readable(events));
   }
 
+  /** The caller, by the pidfd of the bytes read last where one came, else by SO_PEERCRED. */
   get who(): string {
-    return this.peer ? `PID ${this.peer.pid}, uid ${this.peer.uid}` : "an unknown peer";
+    return describeCaller(this.peer, this.#sender);
   }
 
   close(): void {
@@ -312,10 +336,14 @@ class Connection {
         this.#inbox = bigger;
       }
       let count: number | null;
-      try {
-        count = readFd(this.fd, this.#inbox.subarray(this.#filled));
-      } catch {
-        count = 0;
+      if (this.#senders) {
+        count = this.#receive();
+      } else {
+        try {
+          count = readFd(this.fd, this.#inbox.subarray(this.#filled));
+        } catch {
+          count = 0;
+        }
       }
       if (count === null) break;
       if (count === 0) {
@@ -324,9 +352,43 @@ class Connection {
         return;
       }
       this.#filled += count;
+      if (this.#senders) {
+        // One read holds one sender's bytes: the calls it completes are that sender's.
+        this.#takeMessages();
+        if (this.#closed) return;
+      }
     }
     this.#takeMessages();
     if ((events & (Readiness.HUP | Readiness.ERR)) !== 0) this.close();
+  }
+
+  /**
+   * One recvmsg(2): the bytes go to the inbox, the pidfd that came with them
+   * names their sender (and is closed), descriptors are closed unread.
+   *
+   * @returns Bytes read, 0 at the end (or on an error), `null` when nothing is there.
+   */
+  #receive(): number | null {
+    let chunk: StreamChunk | null;
+    try {
+      chunk = receiveFromStream(this.fd, this.#inbox.subarray(this.#filled));
+    } catch {
+      return 0;
+    }
+    if (chunk === null) return null;
+    for (const fd of chunk.fds) closeFd(fd);
+    this.#sender = chunk.pidfd === undefined ? undefined : this.#senders?.identify(chunk.pidfd);
+    if (chunk.fds.length > 0) {
+      // Only a kernel without SO_PASSRIGHTS (before 6.16), or a socket with it on, lets them in.
+      this.#log.log(
+        "notice",
+        "descriptors",
+        `Varlink: ${this.who} attached ${chunk.fds.length} file descriptor${
+          chunk.fds.length === 1 ? "" : "s"
+        } to a message; closed unread`,
+      );
+    }
+    return chunk.count;
   }
 
   #takeMessages(): void {
@@ -350,7 +412,7 @@ class Connection {
         this.close();
         return;
       }
-      this.#calls.push(call);
+      this.#calls.push({ call, sender: this.#sender });
     }
     this.partialSince = this.#filled > 0 ? (this.partialSince ?? performance.now()) : undefined;
     if (this.partialSince !== undefined) this.#onPartial();
@@ -360,10 +422,12 @@ class Connection {
   /** Calls are answered in order, one at a time. */
   #next(): void {
     if (this.#busy || this.#closed) return;
-    const call = this.#calls.shift();
-    if (!call) return;
+    const next = this.#calls.shift();
+    if (!next) return;
+    const { call, sender } = next;
     this.#busy = true;
-    this.#handle(call).catch((error) => {
+    this.#options.log.debug(`Varlink: ${call.method} from ${describeCaller(this.peer, sender)}`);
+    this.#handle(call, sender).catch((error) => {
       this.#options.log.error(`Varlink: ${call.method} failed: ${(error as Error).message}`);
       this.#reply(
         call,
@@ -375,7 +439,7 @@ class Connection {
     });
   }
 
-  async #handle(call: VarlinkCall): Promise<void> {
+  async #handle(call: VarlinkCall, sender: AskerIdentity | undefined): Promise<void> {
     try {
       switch (call.method) {
         case `${SERVICE_INTERFACE}.GetInfo`:
@@ -404,7 +468,7 @@ class Connection {
           return;
         }
         case `${ASK_PASSWORD_INTERFACE}.Ask`:
-          await this.#ask(call);
+          await this.#ask(call, sender);
           return;
         default:
           // Also for an interface not served: systemd says MethodNotFound there too.
@@ -422,14 +486,20 @@ class Connection {
     }
   }
 
-  async #ask(call: VarlinkCall): Promise<void> {
+  /**
+   * An Ask: the caller is named by `sender` (the pidfd that came with the
+   * call) where there is one, else by the connection's SO_PEERCRED; who may
+   * ask is always decided by the connection's uid, as systemd does.
+   */
+  async #ask(call: VarlinkCall, sender: AskerIdentity | undefined): Promise<void> {
     // The parameters first, as systemd checks them before it asks polkit.
     const parameters = parseAskParameters(call.parameters);
+    const who = describeCaller(this.peer, sender);
     if (!this.peer || !this.#options.allowedUids.has(this.peer.uid)) {
       this.#log.log(
         "notice",
         "denied",
-        `Varlink: Ask from ${this.who} refused: not allowed to ask`,
+        `Varlink: Ask from ${who} refused: not allowed to ask`,
       );
       this.#reply(call, encodeError(`${SERVICE_INTERFACE}.PermissionDenied`));
       return;
@@ -445,7 +515,11 @@ class Connection {
     }
     const log = this.#options.log;
     log.info(
-      `Varlink: Ask from ${this.who}${this.identity?.unit ? ` (${this.identity.unit})` : ""}`,
+      sender
+        ? `Varlink: Ask from ${who}: ${
+          sender.exe ?? "executable unknown"
+        }, known by the pidfd that came with the call`
+        : `Varlink: Ask from ${who}${this.identity?.unit ? ` (${this.identity.unit})` : ""}`,
     );
     if (until === 0n) {
       const cached = parameters.keyname && parameters.acceptCached
@@ -476,7 +550,7 @@ class Connection {
     switch (result.kind) {
       case "answered":
         this.#replyPasswords(call, result.passwords);
-        log.info(`Varlink: Ask from ${this.who} answered`);
+        log.info(`Varlink: Ask from ${who} answered`);
         return;
       case "timeout":
         this.#reply(call, encodeError(`${ASK_PASSWORD_INTERFACE}.TimeoutReached`));
