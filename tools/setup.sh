@@ -24,7 +24,9 @@ dpkg -s plymouth-themes >/dev/null 2>&1 || missing="$missing plymouth-themes"
 # dlopen()s the device TCTI inside the initrd.
 # The Varlink tests' independent client is built on the varlink project's
 # reference Go library (PyPI, home of the Python one, is out of reach).
-for package in libtss2-tcti-swtpm0 libtss2-tcti-device0 tpm-udev golang-github-varlink-go-dev; do
+# The PAM boot test builds a small PAM module (tests/boot/pam/) against libpam.
+for package in libtss2-tcti-swtpm0 libtss2-tcti-device0 tpm-udev golang-github-varlink-go-dev \
+  libpam0g-dev; do
   dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
 done
 # The boot tests need a Debian kernel image to boot.
