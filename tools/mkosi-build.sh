@@ -2,6 +2,8 @@
 # Builds the askpw cpio initrd from the repository's mkosi.conf with a
 # Debian-packaged mkosi (bookworm-backports), for CI and by hand:
 #   sudo sh tools/mkosi-build.sh            -> out/askpw-initrd.cpio.zst
+#   sudo ASKPW_MKOSI_SUITE=trixie sh tools/mkosi-build.sh
+#        the trixie initrd of mkosi/trixie/ -> out/askpw-initrd-trixie.cpio.zst
 #   sudo sh tools/mkosi-build.sh ARGS...    runs `mkosi ARGS...` there instead,
 #        e.g. `-C mkosi/bootable summary` (paths are relative to the repository)
 #
@@ -10,9 +12,13 @@
 # asker. So mkosi lives in a debootstrapped bookworm root under $cache and runs
 # there, with the repository bind-mounted at /src. The root is built once and
 # reused (a stamp file marks it complete); the package cache is kept beside it,
-# so a rerun downloads nothing.
+# so a rerun downloads nothing. The same mkosi 24.3 builds the trixie image
+# too (it installs trixie's packages with apt and dpkg from the bookworm
+# root); each release keeps a package cache of its own.
 #
 # Environment:
+#   ASKPW_MKOSI_SUITE   the image's Debian release: bookworm (default,
+#                       mkosi.conf) or trixie (mkosi/trixie/mkosi.conf)
 #   ASKPW_MKOSI_CACHE   cache directory (default /var/cache/askpw-mkosi)
 #   ASKPW_MKOSI_ROOT    the bookworm root (default $ASKPW_MKOSI_CACHE/bookworm-root)
 #   ASKPW_MKOSI_MIRROR  Debian mirror for debootstrap (default http://deb.debian.org/debian)
@@ -22,6 +28,12 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${ASKPW_MKOSI_CACHE:-/var/cache/askpw-mkosi}
 root=${ASKPW_MKOSI_ROOT:-$cache/bookworm-root}
 mirror=${ASKPW_MKOSI_MIRROR:-http://deb.debian.org/debian}
+suite=${ASKPW_MKOSI_SUITE:-bookworm}
+case $suite in
+bookworm) config=. out="$repo/out/askpw-initrd.cpio.zst" packages="$cache/packages" ;;
+trixie) config=mkosi/trixie out="$repo/out/askpw-initrd-trixie.cpio.zst" packages="$cache/packages-trixie" ;;
+*) echo "mkosi-build: unknown ASKPW_MKOSI_SUITE '$suite' (bookworm or trixie)" >&2; exit 1 ;;
+esac
 # What mkosi needs for a Debian cpio image (`mkosi dependencies` lists more,
 # for formats we do not build here). bubblewrap is mkosi 24's sandbox.
 pkgs="mkosi bubblewrap apt dpkg debian-archive-keyring cpio zstd python3"
@@ -57,7 +69,7 @@ copy_resolv_conf() {
 }
 trap 'exit 130' INT TERM
 
-mkdir -p "$cache/packages"
+mkdir -p "$packages"
 
 # 1. The throwaway bookworm root with mkosi from backports.
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$pkgs" ]; then
@@ -117,7 +129,7 @@ mount --rbind /dev "$root/dev"
 mount --make-rslave "$root/dev"
 mkdir -p "$root/src" "$root/var/cache/askpw-packages"
 mount --bind "$repo" "$root/src"
-mount --bind "$cache/packages" "$root/var/cache/askpw-packages"
+mount --bind "$packages" "$root/var/cache/askpw-packages"
 
 # 4. Build. -f replaces a previous output, so reruns are idempotent.
 in_root() {
@@ -130,9 +142,8 @@ if [ $# -gt 0 ]; then
   step "done"
   exit 0
 fi
-step "mkosi -f build"
-out="$repo/out/askpw-initrd.cpio.zst"
+step "mkosi -C $config -f build ($suite)"
 rm -f "$out"
-in_root -f build
+in_root -C "$config" -f build
 [ -f "$out" ] || { echo "mkosi-build: $out was not produced" >&2; exit 1; }
 step "done: $out ($(du -m "$out" | cut -f1) MB)"

@@ -283,23 +283,39 @@ export async function buildInitrd(
  * carries none (mkosi's standalone initrd): the kernel unpacks concatenated
  * archives one after the other.
  *
+ * @param dir A directory of the caller's, where the archive is made.
+ * @param kernel Another kernel than the host's newest Debian one
+ *   ({@linkcode debianKernel}): its version, and the root directory whose
+ *   lib/modules/VERSION holds its modules (e.g. a Debian trixie root; only
+ *   read). Compressed modules (.ko.xz) stay compressed.
  * @returns The archive's path.
  */
-export async function buildModulesArchive(dir: string): Promise<string> {
-  const { version } = debianKernel();
+export async function buildModulesArchive(
+  dir: string,
+  kernel?: { version: string; modulesRoot: string },
+): Promise<string> {
+  const version = kernel?.version ?? debianKernel().version;
+  // modprobe -d prints the paths with the root in front; the tree gets them without.
+  const root = kernel?.modulesRoot.replace(/\/+$/, "") ?? "";
   const tree = `${dir}/modules-tree`;
   const files = new Set<string>();
   for (const module of DRIVERS.split(" ")) {
-    const shown = await run("modprobe", ["--show-depends", "-S", version, module]);
-    for (const match of shown.matchAll(/^insmod (\S+)/gm)) files.add(match[1]);
+    const shown = await run("modprobe", [
+      ...(kernel ? ["-d", root || "/"] : []),
+      "--show-depends",
+      "-S",
+      version,
+      module,
+    ]);
+    for (const match of shown.matchAll(/^insmod (\S+)/gm)) files.add(match[1].slice(root.length));
   }
   for (const file of files) {
     await Deno.mkdir(`${tree}${file.slice(0, file.lastIndexOf("/"))}`, { recursive: true });
-    await Deno.copyFile(file, `${tree}${file}`);
+    await Deno.copyFile(`${root}${file}`, `${tree}${file}`);
   }
   for (const name of ["modules.order", "modules.builtin", "modules.builtin.modinfo"]) {
     await Deno.copyFile(
-      `/lib/modules/${version}/${name}`,
+      `${root}/lib/modules/${version}/${name}`,
       `${tree}/lib/modules/${version}/${name}`,
     );
   }
@@ -307,7 +323,7 @@ export async function buildModulesArchive(dir: string): Promise<string> {
   // The crypto API asks /sbin/modprobe for "xts(aes)", which mkosi's initrd
   // lacks: load everything at boot through systemd-modules-load instead.
   const names = [...files].map((file) =>
-    file.slice(file.lastIndexOf("/") + 1).replace(/\.ko$/, "")
+    file.slice(file.lastIndexOf("/") + 1).replace(/\.ko(\.xz|\.zst|\.gz)?$/, "")
   );
   await Deno.mkdir(`${tree}/usr/lib/modules-load.d`, { recursive: true });
   await Deno.writeTextFile(`${tree}/usr/lib/modules-load.d/askpw-vm.conf`, names.join("\n") + "\n");
