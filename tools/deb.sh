@@ -5,12 +5,21 @@
 #                                             and the bundle, or --compiled)
 #   /usr/lib/dracut/modules.d/90askpw/        dracut-module/90askpw
 #   /usr/lib/dracut/dracut.conf.d/90-askpw.conf  dracut-module/askpw.conf
+#   /usr/lib/systemd/system/askpw-*           packaging/systemd/system: askpw as
+#                                             the running system's agent
+#   /usr/lib/systemd/system/systemd-ask-password-{console,plymouth}.{path,service}.d/90-askpw.conf
+#                                             packaging/systemd/system/
+#                                             stock-agent-when-askpw-is-off.conf
+#   /usr/lib/systemd/user/askpw-*             packaging/systemd/user: each user's agent
+#   /usr/lib/systemd/{system,user}-preset/80-askpw.preset  packaging/systemd/*-preset
 #   /usr/share/man/man8/askpw.8.gz            tools/man_page.ts (from --help)
 #   /usr/share/doc/askpw/{copyright,changelog.Debian.gz}
 #   /usr/share/lintian/overrides/askpw
 # from the metadata in packaging/debian/: control (template), copyright,
 # changelog (its top entry gives the version: deno.json's plus a Debian
-# revision), triggers, lintian-overrides.
+# revision), triggers, lintian-overrides, and the maintainer scripts postinst,
+# prerm and postrm (written by hand: they enable the units through their
+# presets and clean up on purge).
 #
 # Usage: tools/deb.sh [--compiled]
 #   --compiled: ship dist/askpw-bin (deno task compile) as /usr/lib/askpw/askpw
@@ -74,6 +83,22 @@ for file in dracut-module/90askpw/*; do
 done
 install -m 0644 dracut-module/askpw.conf "$pkg/usr/lib/dracut/dracut.conf.d/90-askpw.conf"
 
+# The running system's units: askpw in place of systemd's console and
+# Plymouth agents (which a drop-in keeps for when askpw is off or failed),
+# each user's agent, and the presets that enable them.
+systemd=$pkg/usr/lib/systemd
+mkdir -p "$systemd/system" "$systemd/user" "$systemd/system-preset" "$systemd/user-preset"
+install -m 0644 packaging/systemd/system/askpw-* "$systemd/system/"
+for unit in systemd-ask-password-console.path systemd-ask-password-console.service \
+  systemd-ask-password-plymouth.path systemd-ask-password-plymouth.service; do
+  mkdir -p "$systemd/system/$unit.d"
+  install -m 0644 packaging/systemd/system/stock-agent-when-askpw-is-off.conf \
+    "$systemd/system/$unit.d/90-askpw.conf"
+done
+install -m 0644 packaging/systemd/user/askpw-* "$systemd/user/"
+install -m 0644 packaging/systemd/system-preset/80-askpw.preset "$systemd/system-preset/"
+install -m 0644 packaging/systemd/user-preset/80-askpw.preset "$systemd/user-preset/"
+
 mkdir -p "$pkg/usr/share/man/man8" "$pkg/usr/share/doc/askpw"
 "$deno" run --quiet --no-lock --allow-ffi --allow-env=SOURCE_DATE_EPOCH tools/man_page.ts \
   >"$work/askpw.8"
@@ -110,6 +135,9 @@ installed_size=$(find "$pkg" -mindepth 1 -path "$pkg/DEBIAN" -prune -o -printf '
 sed -e '/^#/d' -e "s/@VERSION@/$version/" -e "s/@INSTALLED_SIZE@/$installed_size/" \
   -e "s/@SHLIBS_DEPENDS@/$shlibs/" "$meta/control" >"$pkg/DEBIAN/control"
 install -m 0644 "$meta/triggers" "$pkg/DEBIAN/triggers"
+for script in postinst prerm postrm; do
+  install -m 0755 "$meta/$script" "$pkg/DEBIAN/$script"
+done
 chmod 0644 "$pkg/DEBIAN/md5sums" "$pkg/DEBIAN/control"
 find "$pkg" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 

@@ -16,7 +16,7 @@ import { ChangeSignal } from "../agent/change_signal.ts";
 import { forbidCoreDumps } from "../ffi/memory.ts";
 import { pathExists } from "../ffi/file.ts";
 import type { Logger } from "../log.ts";
-import { askDirectories } from "../protocol/ask_directory.ts";
+import { askDirectories, type AskDirectory } from "../protocol/ask_directory.ts";
 import { Reactor } from "../reactor/reactor.ts";
 import { secretMemory } from "../secrets/secret_memory.ts";
 import type { CommandLine } from "./parse_command_line.ts";
@@ -124,7 +124,9 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
           reactor,
         });
     }
-    const directories = await askDirectories(Deno.env.get("XDG_RUNTIME_DIR"));
+    const directories = commandLine.user
+      ? await userAskDirectories(Deno.env.get("XDG_RUNTIME_DIR"))
+      : await askDirectories(Deno.env.get("XDG_RUNTIME_DIR"));
     const result = await runAgent({
       mode: agentMode,
       directories,
@@ -163,6 +165,35 @@ function protectSecrets(log: Logger): void {
   }
   secretMemory().onUnlocked = (reason) =>
     log.warning(`Passwords may be swapped out: their memory cannot be locked (${reason})`);
+}
+
+/**
+ * `--user`: the per-user directory alone (made when missing), never the
+ * system one, whose requests only root may answer.
+ *
+ * @example Usage
+ * ```ts
+ * import { userAskDirectories } from "./agent_command.ts";
+ * const [directory] = await userAskDirectories("/run/user/1000");
+ * directory.path; // "/run/user/1000/systemd/ask-password"
+ * ```
+ * @param runtimeDirectory The value of `$XDG_RUNTIME_DIR`.
+ * @returns The one directory to watch.
+ * @throws {Error} Without an absolute `$XDG_RUNTIME_DIR`.
+ */
+export async function userAskDirectories(
+  runtimeDirectory: string | undefined,
+): Promise<AskDirectory[]> {
+  if (!runtimeDirectory?.startsWith("/")) {
+    throw new Error("--user needs $XDG_RUNTIME_DIR (an absolute path), as systemd --user sets it");
+  }
+  const path = `${runtimeDirectory.replace(/\/+$/, "")}/systemd/ask-password`;
+  await Deno.mkdir(path, { recursive: true, mode: 0o755 });
+  // The system directory is neither made nor returned with create: false.
+  const directories = (await askDirectories(runtimeDirectory, { create: false }))
+    .filter((directory) => directory.kind === "user");
+  if (directories.length === 0) throw new Error(`${path} is the system's ask directory`);
+  return directories;
 }
 
 /** Where askpw asks: see the command line's modes. */

@@ -25,6 +25,11 @@ export interface CommandLine {
   cache: boolean;
   /** `--cache-time=SECONDS`: how long a typed password answers AcceptCached=1 requests. */
   cacheSeconds: number;
+  /**
+   * `--user`: answer only the per-user directory (`$XDG_RUNTIME_DIR/systemd/ask-password`),
+   * never the system one: the per-user agent that `systemd --user` runs.
+   */
+  user: boolean;
 }
 
 /** A command-line mistake; reported as one line with exit status 2. */
@@ -62,6 +67,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     cache: true,
     cacheSeconds: 150,
     plymouth: false,
+    user: false,
   };
   let command: string | undefined;
   for (const arg of args) {
@@ -72,6 +78,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     else if (arg === "--no-cache") result.cache = false;
     else if (arg === "--console") result.console = true;
     else if (arg === "--plymouth") result.plymouth = true;
+    else if (arg === "--user") result.user = true;
     else if (arg.startsWith("--console=")) {
       const device = arg.slice("--console=".length);
       if (device === "") {
@@ -107,6 +114,9 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   ) {
     throw new UsageError("--console, --consoles and --plymouth only go with query and watch");
   }
+  if (result.user && result.command === "list") {
+    throw new UsageError("--user only goes with query and watch");
+  }
   if (typeof result.console === "string" && result.consoles) {
     throw new UsageError("--console=DEVICE and --consoles= conflict");
   }
@@ -137,6 +147,8 @@ draw on, failing over live between them):
 
 Options:
   --consoles=DEV,DEV  Use these consoles instead of /sys/class/tty/console/active
+  --user              Answer only this user's requests, in
+                      $XDG_RUNTIME_DIR/systemd/ask-password (the per-user agent)
   --json              With list: print JSON
   --no-cache          Never answer AcceptCached=1 requests with passwords typed earlier
   --cache-time=SEC    Keep typed passwords for AcceptCached=1 requests SEC seconds

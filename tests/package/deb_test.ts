@@ -4,8 +4,12 @@
  * askpw(8) renders without a warning and covers every command, and in a fresh
  * bookworm root (tests/package/package_root.ts) `apt-get install ./askpw_….deb`
  * puts askpw into the initrd that root's own dracut builds (the package's
- * dracut.conf.d snippet, no --add askpw), and `apt-get remove --purge` takes
- * it out again and leaves no file behind.
+ * dracut.conf.d snippet, no --add askpw) and, through the package's presets
+ * and postinst, enables askpw as the running system's agent and every user's
+ * (`systemctl --root` says so; systemd's console agent is kept aside until
+ * `systemctl disable askpw-agent.path`, the documented way back, which a
+ * reinstallation respects), and `apt-get remove --purge` takes it all out
+ * again and leaves no file or link behind.
  *
  * The .deb is built once per run and copied into a scratch directory, as is
  * the root, so that concurrent runs do not interfere.
@@ -23,6 +27,17 @@ import { buildRootInitrd, inRoot, preparePackageRoot } from "./package_root.ts";
 const ROOT = new URL("../../", import.meta.url).pathname;
 const options = { sanitizeOps: false, sanitizeResources: false };
 const decoder = new TextDecoder();
+/** The running system's units (packaging/systemd/system). */
+const SYSTEM_UNITS = ["askpw-agent.path", "askpw-agent.service", "askpw-fallback.service"];
+/** Each user's units (packaging/systemd/user). */
+const USER_UNITS = ["askpw-agent.path", "askpw-agent.service"];
+/** systemd's agents that askpw replaces, each with the package's drop-in. */
+const STOCK_AGENT_UNITS = [
+  "systemd-ask-password-console.path",
+  "systemd-ask-password-console.service",
+  "systemd-ask-password-plymouth.path",
+  "systemd-ask-password-plymouth.service",
+];
 
 const scratch = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "askpw-deb-test-" });
 globalThis.addEventListener("unload", () => {
@@ -71,6 +86,34 @@ async function capture(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const { code, stdout, stderr } = await new Deno.Command(program, { args, env }).output();
   return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
+/** Where enabling askpw-agent.path (system, then --global) puts its links. */
+const ENABLED_LINKS = [
+  "/etc/systemd/system/sysinit.target.wants/askpw-agent.path",
+  "/etc/systemd/user/paths.target.wants/askpw-agent.path",
+];
+
+/** `systemctl --root=ROOT ARGS` (this host's systemctl on the root's files). */
+async function systemctlRoot(
+  root: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return await capture("systemctl", [`--root=${root}`, ...args]);
+}
+
+/**
+ * Whether systemd's console agent would start in the root now: its
+ * conditions (askpw's drop-in among them) as the root's systemd-analyze
+ * evaluates them.
+ */
+async function stockAgentRuns(root: string): Promise<boolean> {
+  const output = await inRoot(
+    root,
+    "systemd-analyze condition --unit=systemd-ask-password-console.path 2>&1; echo status=$?",
+  );
+  assert.match(output, /^status=[01]$/m, output);
+  return /^status=0$/m.test(output);
 }
 
 /** The paths of an initrd, from the root's lsinitrd. */
@@ -133,6 +176,15 @@ Deno.test({
       ? "-rwxr-xr-x"
       : "-rw-r--r--";
   }
+  // The running system's units, the drop-ins that keep systemd's agents as
+  // the fallback, each user's units, the presets.
+  for (const unit of SYSTEM_UNITS) expected[`usr/lib/systemd/system/${unit}`] = "-rw-r--r--";
+  for (const unit of STOCK_AGENT_UNITS) {
+    expected[`usr/lib/systemd/system/${unit}.d/90-askpw.conf`] = "-rw-r--r--";
+  }
+  for (const unit of USER_UNITS) expected[`usr/lib/systemd/user/${unit}`] = "-rw-r--r--";
+  expected["usr/lib/systemd/system-preset/80-askpw.preset"] = "-rw-r--r--";
+  expected["usr/lib/systemd/user-preset/80-askpw.preset"] = "-rw-r--r--";
   assert.ok(modules.includes("module-setup.sh") && modules.length >= 5, "the module is all there");
   for (const [path, mode] of Object.entries(expected)) {
     assert.equal(entries.get(path)?.mode, mode, `${path} is in the package, ${mode}`);
@@ -206,6 +258,33 @@ Deno.test({
     await Deno.readTextFile(`${tree}/DEBIAN/triggers`),
     /^activate-noawait update-initramfs$/m,
   );
+  // The units' files are the checkout's, the drop-in under each stock agent's name.
+  for (const unit of SYSTEM_UNITS) {
+    assert.equal(
+      await Deno.readTextFile(`${tree}/usr/lib/systemd/system/${unit}`),
+      await Deno.readTextFile(`${ROOT}packaging/systemd/system/${unit}`),
+    );
+  }
+  for (const unit of STOCK_AGENT_UNITS) {
+    assert.equal(
+      await Deno.readTextFile(`${tree}/usr/lib/systemd/system/${unit}.d/90-askpw.conf`),
+      await Deno.readTextFile(`${ROOT}packaging/systemd/system/stock-agent-when-askpw-is-off.conf`),
+    );
+  }
+  // The maintainer scripts: executable sh scripts that parse, each with set -e.
+  for (const script of ["postinst", "prerm", "postrm"]) {
+    const info = await Deno.stat(`${tree}/DEBIAN/${script}`);
+    assert.equal(info.mode! & 0o777, 0o755, `${script} is 0755`);
+    const text = await Deno.readTextFile(`${tree}/DEBIAN/${script}`);
+    assert.match(text, /^#!\/bin\/sh\n/, `${script} is an sh script`);
+    assert.match(text, /^set -e$/m);
+    await run("sh", ["-n", `${tree}/DEBIAN/${script}`]);
+    await run("dash", ["-n", `${tree}/DEBIAN/${script}`]);
+  }
+  const postinst = await Deno.readTextFile(`${tree}/DEBIAN/postinst`);
+  assert.match(postinst, /systemctl "--\$1" preset "\$2"/, "the presets decide");
+  assert.match(postinst, /^ {8}apply_preset system askpw-agent\.path$/m);
+  assert.match(postinst, /^ {8}apply_preset global askpw-agent\.path$/m);
   const copyright = await Deno.readTextFile(`${tree}/usr/share/doc/askpw/copyright`);
   assert.match(
     copyright,
@@ -231,6 +310,15 @@ Deno.test({
   const tags = lintian.stdout.split("\n").filter((line) => /^[EWIPXO]: /.test(line));
   console.log(`lintian (${seconds.toFixed(0)} s):\n${tags.join("\n") || "(no tags)"}`);
   assert.deepEqual(tags.filter((line) => line.startsWith("E: ")), []);
+  // Nothing about the units and the maintainer scripts but the overridden
+  // systemctl calls (the presets; see packaging/debian/lintian-overrides).
+  assert.deepEqual(
+    tags.filter((line) =>
+      /systemd|maintainer-script|preset|postinst|postrm|prerm|\.service|\.path/.test(line) &&
+      !line.startsWith("O: askpw: maintainer-script-calls-systemctl [")
+    ),
+    [],
+  );
 });
 
 Deno.test({
@@ -350,6 +438,55 @@ Deno.test({
     // No-hostonly: the storage drivers a VM boots from are there.
     assert.ok(paths.some((path) => /\/virtio_blk\.ko/.test(path)), "virtio_blk is in the initrd");
 
+    // The running system: the presets (applied by the postinst) enabled
+    // askpw's path unit for the system and, through --global, every user.
+    for (const scope of [[], ["--global"]]) {
+      const state = await systemctlRoot(root, ...scope, "is-enabled", "askpw-agent.path");
+      assert.equal(state.stdout.trim(), "enabled", `${scope} askpw-agent.path: ${state.stderr}`);
+    }
+    for (const link of ENABLED_LINKS) {
+      assert.ok(Deno.lstatSync(`${root}${link}`).isSymlink, `${link} links askpw-agent.path`);
+      assert.match(Deno.readLinkSync(`${root}${link}`), /\/askpw-agent\.path$/);
+    }
+    assert.ok(Deno.statSync(`${root}/var/lib/askpw/presets/system.askpw-agent.path`).isFile);
+    // The units load as the root's own systemd reads them.
+    await inRoot(
+      root,
+      `systemd-analyze verify --man=no ${SYSTEM_UNITS.join(" ")} systemd-ask-password-console.path`,
+    );
+    await inRoot(
+      root,
+      "mkdir -p /run/user/0 && XDG_RUNTIME_DIR=/run/user/0 " +
+        `systemd-analyze --user verify --man=no ${USER_UNITS.join(" ")}`,
+    );
+    // systemd's console agent is kept aside while askpw is enabled...
+    assert.equal(await stockAgentRuns(root), false, "systemd's console agent stands aside");
+    // ...and runs again after the one documented command.
+    const disable = await systemctlRoot(root, "disable", "askpw-agent.path");
+    assert.equal(disable.code, 0, disable.stderr);
+    assert.equal(
+      (await systemctlRoot(root, "is-enabled", "askpw-agent.path")).stdout.trim(),
+      "disabled",
+    );
+    assert.equal(await stockAgentRuns(root), true, "systemd's console agent is back");
+    // A reinstallation (or an upgrade) keeps the administrator's choice.
+    const name = deb.slice(deb.lastIndexOf("/") + 1);
+    await Deno.copyFile(deb, `${root}/tmp/${name}`);
+    await inRoot(
+      root,
+      `cd /tmp && INITRD=No apt-get install -y -q --reinstall ./${name} && rm ./${name}`,
+    );
+    assert.equal(
+      (await systemctlRoot(root, "is-enabled", "askpw-agent.path")).stdout.trim(),
+      "disabled",
+    );
+    assert.equal(
+      (await systemctlRoot(root, "--global", "is-enabled", "askpw-agent.path")).stdout.trim(),
+      "enabled",
+    );
+    // Enabled again: the purge has the links to remove.
+    assert.equal((await systemctlRoot(root, "enable", "askpw-agent.path")).code, 0);
+
     // Remove and purge: askpw leaves the next initrd and the file system.
     const owned = (await inRoot(root, "dpkg -L askpw")).trim().split("\n");
     assert.ok(owned.includes("/usr/lib/askpw/deno"), "dpkg -L lists the package's files");
@@ -382,10 +519,22 @@ Deno.test({
         "/usr/lib/dracut/modules.d/90askpw",
         "/usr/share/doc/askpw",
         "/usr/lib/dracut/dracut.conf.d/90-askpw.conf",
+        "/usr/lib/systemd/system/askpw-agent.path",
+        "/usr/lib/systemd/system/systemd-ask-password-console.path.d",
+        "/usr/lib/systemd/user/askpw-agent.path",
+        "/var/lib/askpw",
+        ...ENABLED_LINKS,
       ]
     ) {
       assert.throws(() => Deno.lstatSync(`${root}${path}`), `${path} is gone`);
     }
+    // Neither enabled nor known any more, in no scope; no link is left in /etc.
+    for (const scope of [[], ["--global"]]) {
+      const state = await systemctlRoot(root, ...scope, "is-enabled", "askpw-agent.path");
+      assert.notEqual(state.code, 0, `${scope} askpw-agent.path is unknown: ${state.stdout}`);
+    }
+    assert.equal((await run("find", [`${root}/etc/systemd`, "-name", "*askpw*"])).trim(), "");
+    assert.equal(await stockAgentRuns(root), true, "systemd's console agent as before");
   } finally {
     await Deno.remove(directory, { recursive: true });
   }
