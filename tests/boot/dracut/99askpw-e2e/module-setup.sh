@@ -54,4 +54,21 @@ install() {
     inst_script "$moddir/askpw-e2e-varlink.sh" /usr/bin/askpw-e2e-varlink.sh
     inst_simple "$moddir/askpw-e2e-varlink.service" "$systemdsystemunitdir/askpw-e2e-varlink.service"
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-varlink.service
+    # With askpw.e2e.varlinkpidfd: askpw varlink on a test socket with
+    # PassPIDFD=yes and AcceptFileDescriptors=no (a generator's drop-in, systemd
+    # 258+ only), called by the bundle of tests/helpers/varlink_caller.ts
+    # (tests/boot/varlink_pidfd_test.ts puts it here).
+    if [ -f "$moddir/varlink_caller.js" ]; then
+        inst_simple "$moddir/varlink_caller.js" /usr/lib/askpw-e2e/varlink_caller.js
+        inst_script "$moddir/askpw-e2e-varlinkpidfd.sh" /usr/bin/askpw-e2e-varlinkpidfd.sh
+        inst_script "$moddir/askpw-e2e-varlinkpidfd-report.sh" /usr/lib/askpw-e2e/report.d/varlinkpidfd
+        inst_script "$moddir/askpw-e2e-varlinkpidfd-generator.sh" \
+            "$systemdutildir/system-generators/askpw-e2e-varlinkpidfd-generator"
+        inst_simple "$moddir/askpw-e2e-varlinkpidfd.socket" "$systemdsystemunitdir/askpw-e2e-varlinkpidfd.socket"
+        inst_simple "$moddir/askpw-e2e-varlinkpidfd.service" "$systemdsystemunitdir/askpw-e2e-varlinkpidfd.service"
+        inst_simple "$moddir/askpw-e2e-varlinkpidfd-caller.service" \
+            "$systemdsystemunitdir/askpw-e2e-varlinkpidfd-caller.service"
+        $SYSTEMCTL -q --root "$initdir" add-wants sockets.target askpw-e2e-varlinkpidfd.socket
+        $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-varlinkpidfd-caller.service
+    fi
 }
