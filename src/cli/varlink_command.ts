@@ -8,7 +8,8 @@
  * SO_PASSPIDFD (Linux 6.5: every message comes with a pidfd of its sender,
  * which names the caller in the log) and SO_PASSRIGHTS=0 (Linux 6.16: a
  * caller that attaches descriptors gets EPERM). A socket systemd passes is
- * served as its unit set it up; the log says which of the two it has.
+ * served as its unit set it up; the log says which of the two it has
+ * (`Varlink socket: SO_PASSPIDFD on, SO_PASSRIGHTS=0`).
  *
  * @module
  */
@@ -121,11 +122,9 @@ export async function varlinkCommand(args: readonly string[]): Promise<number> {
       askDirectory,
       allowedUids: new Set(root ? [0] : [0, effectiveUserId()]),
     });
-    log.info(
-      `Serving io.systemd.AskPassword on ${bound ?? "the socket systemd passed"} (${
-        socketOptions(listenFd)
-      })`,
-    );
+    // Before the "Serving" line, which stays as it was (tests and people look for it).
+    log.info(`Varlink socket: ${socketOptions(listenFd)}`);
+    log.info(`Serving io.systemd.AskPassword on ${bound ?? "the socket systemd passed"}`);
     notify(log, "READY=1\nSTATUS=Serving io.systemd.AskPassword");
     await new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve()));
     notify(log, "STOPPING=1");
@@ -137,7 +136,7 @@ export async function varlinkCommand(args: readonly string[]): Promise<number> {
   }
 }
 
-/** Sets a socket option where the kernel has it; the "Serving" line says what the socket has. */
+/** Sets a socket option where the kernel has it; the "Varlink socket" line says what it has. */
 function trySetOption(fd: number, option: number, value: number): void {
   try {
     setIntegerOption(fd, option, value);

@@ -214,7 +214,7 @@ Deno.test({
     );
     assert.match(
       log,
-      /^Serving io\.systemd\.AskPassword on the socket systemd passed \(SO_PASSPIDFD on, SO_PASSRIGHTS=0\)$/m,
+      /^Varlink socket: SO_PASSPIDFD on, SO_PASSRIGHTS=0\nServing io\.systemd\.AskPassword on the socket systemd passed$/m,
     );
     assert.match(report, /^unit askpw-e2e-varlinkpidfd\.service: active\/success$/m);
     assert.match(report, /^unit askpw-e2e-varlinkpidfd-caller\.service: active\/success$/m);

@@ -165,9 +165,9 @@ Deno.test({
   assert.match(
     server.log,
     new RegExp(
-      `Serving io\\.systemd\\.AskPassword on ${
-        escape(socket)
-      } \\(SO_PASSPIDFD on, SO_PASSRIGHTS=0\\)`,
+      `^askpw: Varlink socket: SO_PASSPIDFD on, SO_PASSRIGHTS=0\n` +
+        `askpw: Serving io\\.systemd\\.AskPassword on ${escape(socket)}$`,
+      "m",
     ),
   );
   const unit = unitName("asker");
@@ -278,7 +278,7 @@ Deno.test({
   try {
     assert.match(
       server.log,
-      /Serving io\.systemd\.AskPassword on the socket systemd passed \(SO_PASSPIDFD on, SO_PASSRIGHTS=0\)/,
+      /^askpw: Varlink socket: SO_PASSPIDFD on, SO_PASSRIGHTS=0\naskpw: Serving io\.systemd\.AskPassword on the socket systemd passed$/m,
     );
     const marker = await Deno.makeTempFile({ prefix: "askpw-pidfd-marker-" });
     await using refused = new Caller(namespace, unitName("descriptor"), [
@@ -322,7 +322,7 @@ Deno.test({
   await using server = await activatedServer(namespace, socket, "1", "1");
   const marker = await Deno.makeTempFile({ prefix: "askpw-pidfd-marker-" });
   try {
-    assert.match(server.log, /\(SO_PASSPIDFD on, SO_PASSRIGHTS on\)/);
+    assert.match(server.log, /^askpw: Varlink socket: SO_PASSPIDFD on, SO_PASSRIGHTS on$/m);
     const unit = unitName("descriptor");
     await using caller = new Caller(namespace, unit, ["descriptor", socket, marker]);
     const result = await caller.result();
@@ -363,7 +363,7 @@ Deno.test({
   const socket = socketPath();
   await using server = await activatedServer(namespace, socket, "0", "-");
   try {
-    assert.match(server.log, /\(SO_PASSPIDFD off, SO_PASSRIGHTS on\)/);
+    assert.match(server.log, /^askpw: Varlink socket: SO_PASSPIDFD off, SO_PASSRIGHTS on$/m);
     await using caller = new Caller(namespace, unitName("asker"), [
       "call",
       socket,
