@@ -38,8 +38,19 @@ function cgroupRoot(): string {
   }
 }
 
-function socketPath(): string {
-  return `/tmp/askpw-varlink-pidfd-${Deno.pid}-${++sockets}.sock`;
+/** A socket path of this run's own; the file goes when the test ends (askpw is killed, not stopped). */
+function socketPath(): { path: string } & Disposable {
+  const path = `/tmp/askpw-varlink-pidfd-${Deno.pid}-${++sockets}.sock`;
+  return {
+    path,
+    [Symbol.dispose]() {
+      try {
+        Deno.removeSync(path);
+      } catch {
+        // Never made.
+      }
+    },
+  };
 }
 
 /** `askpw varlink --socket=PATH --debug`: askpw binds the socket and sets the options itself. */
@@ -160,7 +171,8 @@ Deno.test({
     "unit and pidfs ID of its sender's pidfd",
 }, async () => {
   await using namespace = await PrivateNamespace.create();
-  const socket = socketPath();
+  using socketFile = socketPath();
+  const socket = socketFile.path;
   await using server = await bindingServer(namespace, socket);
   assert.match(
     server.log,
@@ -203,7 +215,8 @@ Deno.test({
   name: "the pidfd names the process that sent the call, not the one that opened the connection",
 }, async () => {
   await using namespace = await PrivateNamespace.create();
-  const socket = socketPath();
+  using socketFile = socketPath();
+  const socket = socketFile.path;
   await using server = await bindingServer(namespace, socket);
   // This process connects (SO_PEERCRED: this PID); the caller sends on a copy of the connection.
   const connection = connectStream(socket);
@@ -239,7 +252,8 @@ Deno.test({
   name: "a caller attaching a descriptor gets EPERM from the kernel; askpw serves it and others on",
 }, async () => {
   await using namespace = await PrivateNamespace.create();
-  const socket = socketPath();
+  using socketFile = socketPath();
+  const socket = socketFile.path;
   await using server = await bindingServer(namespace, socket);
   const marker = await Deno.makeTempFile({ prefix: "askpw-pidfd-marker-" });
   try {
@@ -273,42 +287,39 @@ Deno.test({
     "socket-activated with PassPIDFD=yes, AcceptFileDescriptors=no: the same, on systemd's socket",
 }, async () => {
   await using namespace = await PrivateNamespace.create();
-  const socket = socketPath();
+  using socketFile = socketPath();
+  const socket = socketFile.path;
   await using server = await activatedServer(namespace, socket, "1", "0");
-  try {
-    assert.match(
-      server.log,
-      /^askpw: Varlink socket: SO_PASSPIDFD on, SO_PASSRIGHTS=0\naskpw: Serving io\.systemd\.AskPassword on the socket systemd passed$/m,
-    );
-    const marker = await Deno.makeTempFile({ prefix: "askpw-pidfd-marker-" });
-    await using refused = new Caller(namespace, unitName("descriptor"), [
-      "descriptor",
-      socket,
-      marker,
-    ]);
-    assert.equal((await refused.result()).lines["descriptor-send"], "refused (EPERM)");
-    await Deno.remove(marker);
-    const unit = unitName("asker");
-    await using caller = new Caller(namespace, unit, [
-      "call",
-      socket,
-      "io.systemd.AskPassword.Ask",
-      JSON.stringify({ timeoutUSec: 0 }),
-    ]);
-    const result = await caller.result();
-    assert.equal(result.lines.reply, '{"error":"io.systemd.AskPassword.NoPasswordAvailable"}');
-    assert.match(
-      server.log,
-      new RegExp(
-        `^askpw: Varlink: Ask from PID ${result.lines.pid} \\(unit ${
-          escape(unit)
-        }, pidfs ID ${result.lines.pidfs}\\), uid 0: `,
-        "m",
-      ),
-    );
-  } finally {
-    await Deno.remove(socket);
-  }
+  assert.match(
+    server.log,
+    /^askpw: Varlink socket: SO_PASSPIDFD on, SO_PASSRIGHTS=0\naskpw: Serving io\.systemd\.AskPassword on the socket systemd passed$/m,
+  );
+  const marker = await Deno.makeTempFile({ prefix: "askpw-pidfd-marker-" });
+  await using refused = new Caller(namespace, unitName("descriptor"), [
+    "descriptor",
+    socket,
+    marker,
+  ]);
+  assert.equal((await refused.result()).lines["descriptor-send"], "refused (EPERM)");
+  await Deno.remove(marker);
+  const unit = unitName("asker");
+  await using caller = new Caller(namespace, unit, [
+    "call",
+    socket,
+    "io.systemd.AskPassword.Ask",
+    JSON.stringify({ timeoutUSec: 0 }),
+  ]);
+  const result = await caller.result();
+  assert.equal(result.lines.reply, '{"error":"io.systemd.AskPassword.NoPasswordAvailable"}');
+  assert.match(
+    server.log,
+    new RegExp(
+      `^askpw: Varlink: Ask from PID ${result.lines.pid} \\(unit ${
+        escape(unit)
+      }, pidfs ID ${result.lines.pidfs}\\), uid 0: `,
+      "m",
+    ),
+  );
 });
 
 Deno.test({
@@ -318,7 +329,8 @@ Deno.test({
     "the message is answered",
 }, async () => {
   await using namespace = await PrivateNamespace.create();
-  const socket = socketPath();
+  using socketFile = socketPath();
+  const socket = socketFile.path;
   await using server = await activatedServer(namespace, socket, "1", "1");
   const marker = await Deno.makeTempFile({ prefix: "askpw-pidfd-marker-" });
   try {
@@ -351,7 +363,6 @@ Deno.test({
     assert.deepEqual(open, [], "askpw holds no descriptor of the marker");
   } finally {
     await Deno.remove(marker);
-    await Deno.remove(socket);
   }
 });
 
@@ -360,26 +371,23 @@ Deno.test({
   name: "without SO_PASSPIDFD (systemd < 258): the caller is named by SO_PEERCRED, as before",
 }, async () => {
   await using namespace = await PrivateNamespace.create();
-  const socket = socketPath();
+  using socketFile = socketPath();
+  const socket = socketFile.path;
   await using server = await activatedServer(namespace, socket, "0", "-");
-  try {
-    assert.match(server.log, /^askpw: Varlink socket: SO_PASSPIDFD off, SO_PASSRIGHTS on$/m);
-    await using caller = new Caller(namespace, unitName("asker"), [
-      "call",
-      socket,
-      "io.systemd.AskPassword.Ask",
-      JSON.stringify({ message: "Peercred:", timeoutUSec: 60_000_000 }),
-    ]);
-    await answerPending(namespace, "by peercred");
-    const result = await caller.result();
-    assert.equal(result.lines.reply, '{"parameters":{"passwords":["by peercred"]}}');
-    await server.waitForLog(
-      new RegExp(`^askpw: Varlink: Ask from PID ${result.lines.pid}, uid 0 answered$`, "m"),
-    );
-    assert.doesNotMatch(server.log, /known by the pidfd|its messages come with/);
-  } finally {
-    await Deno.remove(socket);
-  }
+  assert.match(server.log, /^askpw: Varlink socket: SO_PASSPIDFD off, SO_PASSRIGHTS on$/m);
+  await using caller = new Caller(namespace, unitName("asker"), [
+    "call",
+    socket,
+    "io.systemd.AskPassword.Ask",
+    JSON.stringify({ message: "Peercred:", timeoutUSec: 60_000_000 }),
+  ]);
+  await answerPending(namespace, "by peercred");
+  const result = await caller.result();
+  assert.equal(result.lines.reply, '{"parameters":{"passwords":["by peercred"]}}');
+  await server.waitForLog(
+    new RegExp(`^askpw: Varlink: Ask from PID ${result.lines.pid}, uid 0 answered$`, "m"),
+  );
+  assert.doesNotMatch(server.log, /known by the pidfd|its messages come with/);
 });
 
 Deno.test({
@@ -387,7 +395,8 @@ Deno.test({
   name: "uid 65534 still gets PermissionDenied, and is named by its pidfd",
 }, async () => {
   await using namespace = await PrivateNamespace.create();
-  const socket = socketPath();
+  using socketFile = socketPath();
+  const socket = socketFile.path;
   await using server = await bindingServer(namespace, socket);
   const unit = unitName("nobody");
   await using caller = new Caller(namespace, unit, [
