@@ -258,11 +258,17 @@ const DESCRIPTION = [
   "and, where systemd is older than 258, askpw-varlink.socket. " +
   "systemd's own password agents stay in the initrd, but answer only when askpw is " +
   "disabled with rd.askpw=0 or has failed.",
+  "After the switch to the real root, askpw is the running system's agent too: " +
+  "askpw-agent.path (enabled by the package's preset) starts askpw watch when a request " +
+  "comes, in place of systemd's console and Plymouth agents, which answer again when askpw " +
+  "is disabled (systemctl disable askpw-agent.path), has failed, or askpw=0 is on the kernel " +
+  "command line. Each user's systemd --user runs askpw watch --user for that user's requests.",
 ];
 
 const KERNEL_COMMAND_LINE: readonly HelpEntry[] = [
   { term: "rd.askpw=0", text: "askpw stands aside; systemd's own agents answer" },
   { term: "rd.askpw.debug", text: "askpw logs debug lines" },
+  { term: "askpw=0", text: "In the running system: askpw stands aside; systemd's agents answer" },
 ];
 
 const FILES: readonly HelpEntry[] = [
@@ -285,6 +291,18 @@ const FILES: readonly HelpEntry[] = [
   {
     term: "/usr/lib/dracut/dracut.conf.d/90-askpw.conf",
     text: "Adds the module to every initrd that dracut builds",
+  },
+  {
+    term: "/usr/lib/systemd/system/askpw-agent.path",
+    text: "Starts askpw-agent.service (askpw watch) in the running system when a request comes",
+  },
+  {
+    term: "/usr/lib/systemd/user/askpw-agent.path",
+    text: "Starts askpw watch --user in each user's systemd --user when that user's request comes",
+  },
+  {
+    term: "/usr/lib/systemd/system-preset/80-askpw.preset",
+    text: "Enables the system units; /usr/lib/systemd/user-preset/80-askpw.preset the user units",
   },
 ];
 
@@ -356,7 +374,11 @@ export function manPage(date: string): string {
     }
     lines.push(...entryList(block.entries));
   }
-  lines.push(".SH KERNEL COMMAND LINE", ".PP", "Read in the initrd only.");
+  lines.push(
+    ".SH KERNEL COMMAND LINE",
+    ".PP",
+    "rd.askpw options are read in the initrd, askpw=0 in the running system.",
+  );
   lines.push(...entryList(KERNEL_COMMAND_LINE));
   lines.push(
     ".SH EXIT STATUS",

@@ -4,6 +4,6 @@
 answers=/run/askpw-pam-test.answers
 secret=$(sed -n 's/^secret=//p' "$answers")
 name=$(sed -n 's/^name=//p' "$answers")
-echo "PAM-TEST: secret sha256 $(printf '%s' "$secret" | sha256sum | cut -d' ' -f1)"
-echo "PAM-TEST: name $name"
+echo "E2E-PAM: secret sha256 $(printf '%s' "$secret" | sha256sum | cut -d' ' -f1)"
+echo "E2E-PAM: name $name"
 rm -f "$answers"
