@@ -33,7 +33,7 @@
  */
 import assert from "node:assert/strict";
 import { type Distribution, distributionRoot, SID, TRIXIE } from "../package/distributions.ts";
-import { inRoot, preparePackageRoot, pristineRoot } from "../package/package_root.ts";
+import { inRoot, preparePackageRoot, pristineRoot, type Suite } from "../package/package_root.ts";
 import { varlinkClient } from "../helpers/varlink_client.ts";
 import {
   buildLuksDisk,
@@ -511,4 +511,25 @@ Deno.test({
   const tags = output.split("\n").filter((line) => /^[EWIPXO]: /.test(line));
   console.log(`${output.split("\n")[0]}:\n${tags.join("\n") || "(no tags)"}`);
   assert.deepEqual(tags.filter((line) => line.startsWith("E: ")), []);
+});
+
+Deno.test({
+  ...options,
+  name: "a root that cannot be built says which suite and which package or step, in one line",
+}, async () => {
+  // A package the suite lacks: named with the suite, before anything is installed.
+  const missing = await pristineRoot(["askpw-no-such-package"], "sid").then(
+    () => "built",
+    (error: Error) => error.message,
+  );
+  assert.match(missing, /^cannot build the sid root: sid has no package askpw-no-such-package$/);
+  // A suite the mirror does not have: debootstrap's failure, named with the suite.
+  const unknown = await pristineRoot([], "askpw-no-such-suite" as Suite).then(
+    () => "built",
+    (error: Error) => error.message,
+  );
+  assert.match(
+    unknown,
+    /^cannot build the askpw-no-such-suite root: debootstrap askpw-no-such-suite failed\n/,
+  );
 });

@@ -178,23 +178,30 @@ export async function pristineRoot(
   await Deno.mkdir(PACKAGE_ROOT_CACHE, { recursive: true });
   // flock: concurrent runs wait for one another instead of building the same
   // root twice; the private namespace drops the build's mounts however it ends.
-  await run("flock", [
-    `${PACKAGE_ROOT_CACHE}/.lock`,
-    "unshare",
-    "--mount",
-    "--propagation",
-    "private",
-    "sh",
-    "-c",
-    PRISTINE_SCRIPT,
-    "sh",
-    dir,
-    MIRROR,
-    packages,
-    PACKAGE_ROOT_CACHE,
-    suite,
-    KERNEL_PACKAGES,
-  ]);
+  try {
+    await run("flock", [
+      `${PACKAGE_ROOT_CACHE}/.lock`,
+      "unshare",
+      "--mount",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      PRISTINE_SCRIPT,
+      "sh",
+      dir,
+      MIRROR,
+      packages,
+      PACKAGE_ROOT_CACHE,
+      suite,
+      KERNEL_PACKAGES,
+    ]);
+  } catch (error) {
+    // The script's own line first (not the script itself), then the log's tail.
+    const message = (error as Error).message;
+    const start = message.search(/^cannot build the /m);
+    throw new Error(start < 0 ? message : message.slice(start).trimEnd());
+  }
   return `${dir}/root`;
 }
 
