@@ -528,30 +528,7 @@ export function receiveMessage(
     controlTruncated: (messageFlags & SocketConstants.MSG_CTRUNC) !== 0,
     fds: [],
   };
-  const cmsgs = new DataView(control.buffer);
-  for (let offset = 0; offset + CMSG_HEADER <= controlLength;) {
-    const length = Number(cmsgs.getBigUint64(offset, true));
-    if (length < CMSG_HEADER || offset + length > controlLength) break;
-    const level = cmsgs.getInt32(offset + 8, true);
-    const type = cmsgs.getInt32(offset + 12, true);
-    const data = offset + CMSG_HEADER;
-    if (level === SocketConstants.SOL_SOCKET) {
-      if (type === SocketConstants.SCM_CREDENTIALS && length >= CMSG_HEADER + 12) {
-        message.credentials = {
-          pid: cmsgs.getInt32(data, true),
-          uid: cmsgs.getUint32(data + 4, true),
-          gid: cmsgs.getUint32(data + 8, true),
-        };
-      } else if (type === SocketConstants.SCM_PIDFD && length >= CMSG_HEADER + 4) {
-        message.pidfd = cmsgs.getInt32(data, true);
-      } else if (type === SocketConstants.SCM_RIGHTS) {
-        for (let at = data; at + 4 <= offset + length; at += 4) {
-          message.fds.push(cmsgs.getInt32(at, true));
-        }
-      }
-    }
-    offset += align8(length);
-  }
+  readControlMessages(control, controlLength, message);
   return message;
 }
 

@@ -34,6 +34,7 @@
 import assert from "node:assert/strict";
 import { type Distribution, distributionRoot, SID, TRIXIE } from "../package/distributions.ts";
 import { inRoot, preparePackageRoot, pristineRoot, type Suite } from "../package/package_root.ts";
+import { testDeb as buildDeb } from "../package/test_deb.ts";
 import { varlinkClient } from "../helpers/varlink_client.ts";
 import {
   buildLuksDisk,
@@ -74,19 +75,6 @@ globalThis.addEventListener("unload", () => {
     // Already gone.
   }
 });
-
-let deb: Promise<string> | undefined;
-
-/** tools/deb.sh, once per run: the package every release installs. */
-function buildDeb(): Promise<string> {
-  deb ??= (async () => {
-    const built = await run("sh", [`${ROOT}tools/deb.sh`], { env: { ASKPW_DEB_XZ_LEVEL: "1" } });
-    const path = /^deb: (dist\/askpw_\S+_amd64\.deb) /m.exec(built)?.[1];
-    assert.ok(path, built);
-    return `${ROOT}${path}`;
-  })();
-  return deb;
-}
 
 /** A release's root with askpw installed, its initrd and what it is made of. */
 interface Prepared {

@@ -10,13 +10,13 @@
  */
 import assert from "node:assert/strict";
 import { preparePackageRoot } from "../package/package_root.ts";
+import { testDeb } from "../package/test_deb.ts";
 import {
   buildLuksDisk,
   initrdFiles,
   kernelCommandLine,
   qemuArguments,
   reportLines,
-  run,
   SerialSession,
 } from "../../tools/vm/vm.ts";
 
@@ -33,12 +33,9 @@ Deno.test({
 }, async () => {
   const scratch = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "askpw-package-boot-" });
   try {
-    const built = await run("sh", [`${ROOT}tools/deb.sh`], { env: { ASKPW_DEB_XZ_LEVEL: "1" } });
-    const path = /^deb: (dist\/askpw_\S+_amd64\.deb) /m.exec(built)?.[1];
-    assert.ok(path, built);
     const started = performance.now();
     const { kernelVersion, vmlinuz, initrd } = await preparePackageRoot({
-      deb: `${ROOT}${path}`,
+      deb: await testDeb(),
       directory: scratch,
       // The same package set as tests/package/deb_test.ts: one cached root.
       extraPackages: ["cryptsetup", "zstd"],

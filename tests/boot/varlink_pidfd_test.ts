@@ -22,6 +22,7 @@
 import assert from "node:assert/strict";
 import { distributionRoot, SID, TRIXIE } from "../package/distributions.ts";
 import { inRoot, preparePackageRoot } from "../package/package_root.ts";
+import { testDeb } from "../package/test_deb.ts";
 import {
   buildLuksDisk,
   kernelCommandLine,
@@ -155,12 +156,9 @@ Deno.test({
       `${module}/varlink_caller.js`,
       `${ROOT}tests/helpers/varlink_caller.ts`,
     ]);
-    const built = await run("sh", [`${ROOT}tools/deb.sh`], { env: { ASKPW_DEB_XZ_LEVEL: "1" } });
-    const deb = /^deb: (dist\/askpw_\S+_amd64\.deb) /m.exec(built)?.[1];
-    assert.ok(deb, built);
     await distributionRoot(SID);
     const { vmlinuz, initrd, root } = await preparePackageRoot({
-      deb: `${ROOT}${deb}`,
+      deb: await testDeb(),
       directory: dir,
       suite: SID.suite,
       extraPackages: SID.extraPackages,
