@@ -96,7 +96,9 @@ export async function varlinkCommand(args: readonly string[]): Promise<number> {
     } else {
       if (linkStatus(socketPath)?.type === FileType.S_IFSOCK) removeFile(socketPath);
       // 0666 like systemd's socket (Ask itself checks who calls); 0600 for a user's.
-      listenFd = withUmask(root ? 0o111 : 0o177, () => listenStream(socketPath));
+      // A backlog as systemd's sockets have (SOMAXCONN): a flood of connects cannot fill it
+      // before askpw accepts (and refuses, by uid) them, so root's connect always gets in.
+      listenFd = withUmask(root ? 0o111 : 0o177, () => listenStream(socketPath, 4096));
       bound = socketPath;
       // Accepted connections inherit both; without them, callers are known by SO_PEERCRED.
       trySetOption(listenFd, SocketConstants.SO_PASSPIDFD, 1);

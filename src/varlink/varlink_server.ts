@@ -12,9 +12,12 @@
  * process that sent it (src/varlink/varlink_caller.ts); descriptors a caller
  * attaches (a kernel before 6.16 lets them through despite SO_PASSRIGHTS=0)
  * are closed unread and the message is handled as if they had not come.
- * Hostile callers are bounded: messages of at most 64 KiB, 16 queued calls,
- * 64 connections, 10 s to finish a message that was begun, and replies that
- * are not read close the connection; none of it disturbs other callers.
+ * Hostile callers are bounded: messages of at most 64 KiB, 16 queued calls
+ * per connection, 5 s to finish a message that was begun, and replies that
+ * are not read close the connection. Each peer uid (SO_PEERCRED at accept)
+ * has its own budget of connections, queued calls and bytes, and all uids
+ * but root and the served directory's owner share one more, so no local
+ * user can refuse or delay root's calls (src/varlink/peer_limits.ts).
  *
  * @module
  */
@@ -55,6 +58,7 @@ import {
   VarlinkProtocolError,
 } from "./varlink_message.ts";
 import { describeCaller, MessageSenders } from "./varlink_caller.ts";
+import { type PeerLimitOptions, PeerLimits } from "./peer_limits.ts";
 
 const SERVICE_INTERFACE = "org.varlink.service";
 const SERVICE_DESCRIPTION = `# The Varlink service interface
@@ -104,6 +108,11 @@ const GET_INTERFACE_DESCRIPTION_FIELDS: readonly VarlinkField[] = [
   { name: "interface", type: "string", optional: false },
 ];
 const ECANCELED = 125;
+/** The inbox a connection starts with, and shrinks back to once a big message is done. */
+const INBOX_BYTES = 4096;
+/** Reads of one connection, and accepts, per wake-up: the loop serves everyone in turn. */
+const READS_PER_WAKE = 16;
+const ACCEPTS_PER_WAKE = 256;
 
 /** Options for a {@linkcode VarlinkServer}. */
 export interface VarlinkServerOptions {
@@ -117,13 +126,18 @@ export interface VarlinkServerOptions {
   askDirectory: string;
   /** Who may call `Ask`: uid 0 in the system instance, else also the user's uid. */
   allowedUids: ReadonlySet<number>;
-  /** Connections at once (default 64). */
+  /**
+   * Connections at once of one privileged uid (the `allowedUids`: root, the
+   * served directory's owner), which others never count against (default 64).
+   */
   maxConnections?: number;
+  /** The budgets of each peer uid and of the unprivileged ones together (see PeerLimits). */
+  peerLimits?: Omit<PeerLimitOptions, "privilegedUids" | "privilegedConnections">;
   /** Bytes of one message (default 64 KiB). */
   maxMessageBytes?: number;
   /** Calls waiting behind the one in progress, per connection (default 16). */
   maxQueuedCalls?: number;
-  /** How long a message that was begun may take to finish (default 10 s). */
+  /** How long a message that was begun may take to finish (default 5 s). */
   partialTimeoutMs?: number;
 }
 
@@ -134,6 +148,7 @@ export class VarlinkServer implements Disposable {
   #listenWatch: Watch;
   #sweep: Timer | undefined;
   #limited: LogRateLimit;
+  #limits: PeerLimits;
 
   /**
    * Starts accepting connections.
@@ -160,9 +175,15 @@ export class VarlinkServer implements Disposable {
       maxConnections: 64,
       maxMessageBytes: 64 * 1024,
       maxQueuedCalls: 16,
-      partialTimeoutMs: 10_000,
+      partialTimeoutMs: 5_000,
+      peerLimits: {},
       ...options,
     };
+    this.#limits = new PeerLimits({
+      ...this.#options.peerLimits,
+      privilegedUids: options.allowedUids,
+      privilegedConnections: this.#options.maxConnections,
+    });
     this.#limited = new LogRateLimit(options.log, { timers: options.reactor });
     this.#listenWatch = options.reactor.watch(options.listenFd, Readiness.IN, () => this.#accept());
   }
@@ -170,6 +191,11 @@ export class VarlinkServer implements Disposable {
   /** Connections open now. */
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /** What the peers hold now, per uid and together (tests). */
+  get limits(): PeerLimits {
+    return this.#limits;
   }
 
   /** Closes every connection (questions in progress are taken back) and stops accepting. */
@@ -181,7 +207,7 @@ export class VarlinkServer implements Disposable {
   }
 
   #accept(): void {
-    for (;;) {
+    for (let accepted = 0; accepted < ACCEPTS_PER_WAKE; accepted++) {
       let fd: number | null;
       try {
         fd = acceptConnection(this.#options.listenFd);
@@ -194,14 +220,39 @@ export class VarlinkServer implements Disposable {
         return;
       }
       if (fd === null) return;
-      if (this.#connections.size >= this.#options.maxConnections) {
+      let peer: PeerCredentials | undefined;
+      try {
+        peer = peerCredentials(fd);
+      } catch {
+        peer = undefined;
+      }
+      // A peer without credentials draws on the unprivileged budgets, as an unknown uid.
+      const uid = peer?.uid ?? -1;
+      const refusal = this.#limits.reserve(uid, "connections", 1) ??
+        this.#limits.reserve(uid, "bytes", INBOX_BYTES);
+      if (refusal !== undefined) {
+        this.#limits.release(uid, "connections", 1);
         closeFd(fd);
-        this.#limited.log("warning", "too many", "Varlink: too many connections; one refused");
+        this.#limited.log(
+          "warning",
+          "too many",
+          refusal === "uid"
+            ? `Varlink: uid ${uid} holds too many connections; one refused`
+            : `Varlink: other users hold too many connections; one of uid ${uid} refused`,
+        );
         continue;
       }
-      const connection = new Connection(fd, this.#options, this.#limited, () => {
-        this.#connections.delete(connection);
-      }, () => this.#armSweep());
+      const connection = new Connection(
+        fd,
+        peer,
+        this.#options,
+        this.#limits,
+        this.#limited,
+        () => {
+          this.#connections.delete(connection);
+        },
+        () => this.#armSweep(),
+      );
       this.#connections.add(connection);
     }
   }
@@ -235,17 +286,21 @@ export class VarlinkServer implements Disposable {
 class Connection {
   readonly fd: number;
   readonly peer: PeerCredentials | undefined;
+  readonly uid: number;
   readonly identity: AskerIdentity | undefined;
   partialSince: number | undefined;
   #options: Required<VarlinkServerOptions>;
   #log: LogRateLimit;
   #watch: Watch;
   #drain: Watch | undefined;
-  #inbox = new Uint8Array(4096);
+  #inbox = new Uint8Array(INBOX_BYTES);
+  #limits: PeerLimits;
+  /** What this connection holds of its uid's budgets (its connection, its inbox): given back at close. */
+  #held = { connections: 1, calls: 0, bytes: INBOX_BYTES };
   #filled = 0;
   #outbox: Uint8Array[] = [];
   #queued = 0;
-  #calls: { call: VarlinkCall; sender: AskerIdentity | undefined }[] = [];
+  #calls: { call: VarlinkCall; sender: AskerIdentity | undefined; bytes: number }[] = [];
   /** Set when the connection has SO_PASSPIDFD on: messages are read with their senders' pidfds. */
   #senders: MessageSenders | undefined;
   /** The sender of the bytes read last, by the pidfd that came with them. */
@@ -256,23 +311,24 @@ class Connection {
   #onClose: () => void;
   #onPartial: () => void;
 
+  /** `peer` is read at accept, where its uid's connection and inbox were reserved. */
   constructor(
     fd: number,
+    peer: PeerCredentials | undefined,
     options: Required<VarlinkServerOptions>,
+    limits: PeerLimits,
     log: LogRateLimit,
     onClose: () => void,
     onPartial: () => void,
   ) {
     this.fd = fd;
+    this.peer = peer;
+    this.uid = peer?.uid ?? -1;
     this.#options = options;
+    this.#limits = limits;
     this.#log = log;
     this.#onClose = onClose;
     this.#onPartial = onPartial;
-    try {
-      this.peer = peerCredentials(fd);
-    } catch {
-      this.peer = undefined;
-    }
     const pidfd = peerPidfd(fd);
     if (pidfd !== undefined) {
       if (this.peer) this.identity = identifyProcess(this.peer.pid, pidfd);
@@ -311,13 +367,41 @@ class Connection {
     this.#drain?.close();
     for (const bytes of this.#outbox) bytes.fill(0);
     this.#outbox = [];
+    this.#calls = [];
     this.#inbox.fill(0);
     closeFd(this.fd);
+    for (const resource of ["connections", "calls", "bytes"] as const) {
+      this.#free(resource, this.#held[resource]);
+    }
     this.#onClose();
   }
 
+  /** Takes from this uid's budget; false (nothing taken) when it or the shared one is spent. */
+  #take(resource: "calls" | "bytes", amount: number): boolean {
+    if (this.#limits.reserve(this.uid, resource, amount) !== undefined) return false;
+    this.#held[resource] += amount;
+    return true;
+  }
+
+  #free(resource: "connections" | "calls" | "bytes", amount: number): void {
+    const given = Math.min(amount, this.#held[resource]);
+    this.#held[resource] -= given;
+    this.#limits.release(this.uid, resource, given);
+  }
+
+  /** Closes the connection when its uid (or all others together) may hold no more. */
+  #overBudget(what: string): void {
+    this.#log.log(
+      "notice",
+      "budget",
+      `Varlink: ${this.who} ${what} beyond its user's budget; closed`,
+    );
+    this.close();
+  }
+
   #readable(events: number): void {
-    for (;;) {
+    let drained = false;
+    for (let reads = 0; reads < READS_PER_WAKE; reads++) {
       if (this.#filled === this.#inbox.length) {
         if (this.#inbox.length > this.#options.maxMessageBytes) {
           this.#log.log(
@@ -328,9 +412,12 @@ class Connection {
           this.close();
           return;
         }
-        const bigger = new Uint8Array(
-          Math.min(this.#inbox.length * 2, this.#options.maxMessageBytes + 1),
-        );
+        const size = Math.min(this.#inbox.length * 2, this.#options.maxMessageBytes + 1);
+        if (!this.#take("bytes", size - this.#inbox.length)) {
+          this.#overBudget("sent a long message");
+          return;
+        }
+        const bigger = new Uint8Array(size);
         bigger.set(this.#inbox);
         this.#inbox.fill(0);
         this.#inbox = bigger;
@@ -345,7 +432,10 @@ class Connection {
           count = 0;
         }
       }
-      if (count === null) break;
+      if (count === null) {
+        drained = true;
+        break;
+      }
       if (count === 0) {
         // The caller hung up: its question, if one is asked, goes with it.
         this.close();
@@ -359,7 +449,8 @@ class Connection {
       }
     }
     this.#takeMessages();
-    if ((events & (Readiness.HUP | Readiness.ERR)) !== 0) this.close();
+    // Not all read yet: the level-triggered watch comes back once others had their turn.
+    if (drained && (events & (Readiness.HUP | Readiness.ERR)) !== 0) this.close();
   }
 
   /**
@@ -412,7 +503,24 @@ class Connection {
         this.close();
         return;
       }
-      this.#calls.push({ call, sender: this.#sender });
+      // A call holds its uid's budget, one call and its size, until it is answered.
+      if (!this.#take("calls", 1)) {
+        this.#overBudget("queued calls");
+        return;
+      }
+      if (!this.#take("bytes", end + 1)) {
+        this.#overBudget("queued calls");
+        return;
+      }
+      this.#calls.push({ call, sender: this.#sender, bytes: end + 1 });
+    }
+    if (this.#inbox.length > INBOX_BYTES && this.#filled <= INBOX_BYTES) {
+      // A big message is done: back to the small inbox, and its bytes back to the budget.
+      const smaller = new Uint8Array(INBOX_BYTES);
+      smaller.set(this.#inbox.subarray(0, this.#filled));
+      this.#inbox.fill(0);
+      this.#free("bytes", this.#inbox.length - INBOX_BYTES);
+      this.#inbox = smaller;
     }
     this.partialSince = this.#filled > 0 ? (this.partialSince ?? performance.now()) : undefined;
     if (this.partialSince !== undefined) this.#onPartial();
@@ -424,7 +532,7 @@ class Connection {
     if (this.#busy || this.#closed) return;
     const next = this.#calls.shift();
     if (!next) return;
-    const { call, sender } = next;
+    const { call, sender, bytes } = next;
     this.#busy = true;
     this.#options.log.debug(`Varlink: ${call.method} from ${describeCaller(this.peer, sender)}`);
     this.#handle(call, sender).catch((error) => {
@@ -435,6 +543,9 @@ class Connection {
       );
     }).finally(() => {
       this.#busy = false;
+      if (this.#closed) return;
+      this.#free("calls", 1);
+      this.#free("bytes", bytes);
       this.#next();
     });
   }
@@ -609,6 +720,10 @@ class Connection {
       this.close();
       return;
     }
+    if (!this.#take("bytes", bytes.length)) {
+      this.#overBudget("left replies unread");
+      return;
+    }
     this.#outbox.push(bytes.slice());
     this.#drain ??= this.#options.reactor.watch(this.fd, Readiness.OUT, () => this.#flush());
   }
@@ -625,6 +740,7 @@ class Connection {
       }
       if (written === null) return;
       this.#queued -= written;
+      this.#free("bytes", written);
       if (written < head.length) {
         this.#outbox[0] = head.slice(written);
         head.fill(0);
