@@ -13,6 +13,7 @@ import { Inotify, InotifyMask } from "../ffi/inotify.ts";
 import { removeFile, touch } from "../ffi/file.ts";
 import { addUserKey, readUserKey } from "../ffi/keyring.ts";
 import type { Logger } from "../log.ts";
+import { LogRateLimit } from "../log_rate_limit.ts";
 import { type Reactor, Readiness } from "../reactor/reactor.ts";
 import { SECRET_SLOT_SIZE, secretMemory } from "../secrets/secret_memory.ts";
 import { formatAskFile, publishAskFile } from "./ask_file_writer.ts";
@@ -91,6 +92,9 @@ export async function askPassword(options: AskPasswordOptions): Promise<AskPassw
   if (cached) return { kind: "answered", passwords: cached, source: "keyring" };
 
   using socket = ReplySocket.open(directory);
+  // A flood of datagrams to the socket logs 10 lines per 10 s, then a count.
+  using ignoredLog = new LogRateLimit(log, { timers: reactor });
+  const memory = secretMemory();
   log.debug(
     `Reply socket ${socket.path}: SO_PASSCRED on; SO_PASSRIGHTS=0 ${
       socket.features.refusesDescriptors ? "on" : "not supported by this kernel"
@@ -128,17 +132,20 @@ export async function askPassword(options: AskPasswordOptions): Promise<AskPassw
       };
       const onAbort = () => finish({ kind: "cancelled", byAgent: false });
       const watch = reactor.watch(socket.fd, Readiness.IN, () => {
-        for (const datagram of socket.receive()) {
+        const datagrams = socket.receive();
+        for (const [index, datagram] of datagrams.entries()) {
           logSender(log, datagram.sender);
           if (datagram.kind === "ignored") {
-            log.warning(`Ignored a reply: ${datagram.reason}`);
-          } else if (datagram.kind === "cancel") {
-            finish({ kind: "cancelled", byAgent: true });
-            return;
-          } else {
-            finish({ kind: "answered", passwords: datagram.passwords, source: "agent" });
-            return;
+            ignoredLog.log("warning", "ignored reply", `Ignored a reply: ${datagram.reason}`);
+            continue;
           }
+          // Answers queued behind the one taken are wiped, never used.
+          for (const rest of datagrams.slice(index + 1)) {
+            if (rest.kind === "passwords") { for (const p of rest.passwords) memory.release(p); }
+          }
+          if (datagram.kind === "cancel") finish({ kind: "cancelled", byAgent: true });
+          else finish({ kind: "answered", passwords: datagram.passwords, source: "agent" });
+          return;
         }
       });
       const keyringWatch = inotify &&

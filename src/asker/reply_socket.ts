@@ -101,16 +101,19 @@ export class ReplySocket implements Disposable {
   }
 
   /**
-   * Reads and judges every datagram queued now.
+   * Reads and judges the datagrams queued now: at most `maxDatagrams`, so
+   * a flood cannot hold the event loop; the rest stays queued (the socket
+   * stays readable, and the reactor calls again).
    *
+   * @param maxDatagrams Most datagrams this call (default 64).
    * @returns The datagrams, oldest first.
    */
-  receive(): ReplyDatagram[] {
+  receive(maxDatagrams = 64): ReplyDatagram[] {
     const memory = secretMemory();
     const buffer = memory.allocate(SECRET_SLOT_SIZE);
     const datagrams: ReplyDatagram[] = [];
     try {
-      for (;;) {
+      for (let received = 0; received < maxDatagrams; received++) {
         const message = receiveMessage(this.fd, MAX_REPLY_SIZE, buffer);
         if (!message) return datagrams;
         const sender: ReplySender = { credentials: message.credentials };
@@ -124,6 +127,7 @@ export class ReplySocket implements Disposable {
         datagrams.push(this.#judge(message.bytes, message, sender));
         buffer.fill(0);
       }
+      return datagrams;
     } finally {
       memory.release(buffer);
     }

@@ -97,7 +97,9 @@ export class Inotify implements Disposable {
   }
 
   /**
-   * Reads every queued event without blocking.
+   * Reads the queued events without blocking: at most `maxReads` reads of
+   * 64 KiB (≥ 2,000 events), so a directory written to without pause cannot
+   * hold the caller here; the rest stays queued (the descriptor stays readable).
    *
    * @example Usage
    * ```ts
@@ -105,12 +107,13 @@ export class Inotify implements Disposable {
    * using watch = new Inotify();
    * watch.drain(); // []
    * ```
+   * @param maxReads Most reads this call (default 16).
    * @returns The events, oldest first.
    * @throws {SystemCallError} When read fails.
    */
-  drain(): InotifyEvent[] {
+  drain(maxReads = 16): InotifyEvent[] {
     const events: InotifyEvent[] = [];
-    for (;;) {
+    for (let reads = 0; reads < maxReads; reads++) {
       const n = readFd(this.fd, this.#buffer);
       if (n === null || n === 0) return events;
       const view = new DataView(this.#buffer.buffer, 0, n);
@@ -125,6 +128,7 @@ export class Inotify implements Disposable {
         offset += 16 + length;
       }
     }
+    return events;
   }
 
   /** Closes the descriptor. */

@@ -60,7 +60,8 @@ export class UeventListener implements Disposable {
   }
 
   /**
-   * Reads every uevent queued now, without waiting.
+   * Reads the uevents queued now, without waiting: at most `maxDatagrams`, so a
+   * flood cannot hold the event loop; the rest stays queued (still readable).
    *
    * @example Usage
    * ```ts
@@ -68,11 +69,12 @@ export class UeventListener implements Disposable {
    * using listener = new UeventListener();
    * const events = listener.drain(); // usually []
    * ```
+   * @param maxDatagrams Most datagrams this call (default 64).
    * @returns The events received.
    */
-  drain(): Uevent[] {
+  drain(maxDatagrams = 64): Uevent[] {
     const events: Uevent[] = [];
-    for (;;) {
+    for (let received = 0; received < maxDatagrams; received++) {
       const count = Number(
         libc.symbols.recv(this.#fd, this.#buffer, BigInt(this.#buffer.length), 0x40),
       );
@@ -80,6 +82,7 @@ export class UeventListener implements Disposable {
       const event = parseUevent(this.#buffer.subarray(0, count));
       if (event) events.push(event);
     }
+    return events;
   }
 
   /** Closes the socket. */
