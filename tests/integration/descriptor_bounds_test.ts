@@ -280,3 +280,72 @@ print("done")`,
   assert.ok(!system.log.includes(user.path), "root's agent never looked at the user's directory");
   assert.doesNotMatch(userAgent.log, /Internal error/);
 });
+
+/** A root "plymouthd" that writes without end to every connection: `mode` is what it writes. */
+const FLOODING_PLYMOUTHD = `import socket,select,sys
+payload = {"acks": b"\\x06" * 65536, "junk": b"\\x02\\xff\\xff\\xff\\x7f" + b"A" * 65531}[sys.argv[1]]
+s=socket.socket(socket.AF_UNIX,socket.SOCK_STREAM); s.bind("\\0/org/freedesktop/plymouthd"); s.listen(64)
+print("listening", flush=True)
+conns=[]; accepted=0; written=0
+while True:
+  r,w,_=select.select([s]+conns, conns, [], 1)
+  for c in r:
+    if c is s:
+      n,_=s.accept(); n.setblocking(False); conns.append(n); accepted+=1
+      print("accepted %d open %d written %d" % (accepted, len(conns), written), flush=True)
+    elif c in conns:
+      try: d=c.recv(65536)
+      except OSError: d=b""
+      if not d: conns.remove(c); c.close()
+  for c in w:
+    if c in conns:
+      try: written += c.send(payload)
+      except BlockingIOError: pass
+      except OSError: conns.remove(c); c.close()`;
+
+for (const mode of ["acks", "junk"]) {
+  Deno.test({
+    ...options,
+    name: `Plymouth's connection: a root plymouthd writing endless ${
+      mode === "acks" ? "ACKs" : "bytes of an over-long answer"
+    }: askpw reads at most 4 KiB per connection, stays bounded, the console answers`,
+  }, async () => {
+    await using namespace = await PrivateNamespace.create({ network: true });
+    const server = new RunningAgent(
+      namespace.command("/usr/bin/python3", ["-c", FLOODING_PLYMOUTHD, mode], {
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn(),
+    );
+    await using _server = server;
+    await server.waitForOutput("listening");
+    using pty = new PtyConsole();
+    await using agent = startAskpw(namespace, ["watch", `--consoles=${pty.path}`]);
+    using first = RecordingAsker.create(namespace, { message: "First:" });
+    await pty.waitFor("First: ", 30_000);
+    pty.type("one\r");
+    expectReply(await first.reply(), "+one\0");
+    const pid = askpwPid(agent);
+    const before = processStats(pid);
+    await sleep(5_000); // five of the monitor's checks, each on a new flooded connection
+    using second = RecordingAsker.create(namespace, { message: "Second:" });
+    await pty.waitFor("Second: ", 10_000);
+    pty.type("two\r");
+    expectReply(await second.reply(), "+two\0");
+    const end = processStats(pid);
+    const lines = server.stdout.trim().split("\n");
+    console.log(
+      `  askpw: RSS ${before.rssKiB} → ${end.rssKiB} KiB, fds ${before.fds} → ${end.fds}; ` +
+        `server: ${lines.at(-1)}`,
+    );
+    const plymouthLines = agent.log.split("\n").filter((line) => /plymouth/i.test(line));
+    console.log(
+      `  askpw's log: ${plymouthLines.length} lines on plymouthd, e.g. ${plymouthLines[0]}`,
+    );
+    assert.ok(plymouthLines.length <= 10, "a flooding plymouthd does not flood the log");
+    assert.ok(end.fds <= before.fds + 2, "askpw keeps no flooded connection open");
+    assert.ok(end.rssKiB - before.rssKiB < 20_000, "RSS grew less than 20 MB");
+    assert.doesNotMatch(agent.log, /Internal error/);
+  });
+}
