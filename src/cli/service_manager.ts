@@ -88,7 +88,9 @@ export function checkPidfdId(pidVariable: string, idVariable: string): PidfdIdCh
 
 /**
  * Checks `$MAINPIDFDID` and `$MANAGERPIDFDID` and logs the outcome: a
- * mismatch as a warning, the rest at debug level.
+ * mismatch as a warning, a match as one info line (a per-user manager of
+ * systemd 258+ sets `$MANAGERPIDFDID`), what could not be checked at debug
+ * level (a system service's main process gets neither variable).
  *
  * @example Usage
  * ```ts
@@ -114,7 +116,7 @@ export function verifyManagerPidfdIds(log: Logger): void {
         );
         break;
       case "match":
-        log.debug(`$${idVariable} verified: PID ${check.pid} has pidfs ID ${check.id}`);
+        log.info(`$${idVariable} verified: PID ${check.pid} has pidfs ID ${check.id}`);
         break;
       case "unchecked":
         log.debug(`$${idVariable} not verified: ${check.reason}`);

@@ -41,6 +41,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { type Distribution, SID } from "../package/distributions.ts";
 import { inRoot, preparePackageRoot } from "../package/package_root.ts";
+import { testDeb } from "../package/test_deb.ts";
 import {
   buildLuksDisk,
   kernelCommandLine,
@@ -79,21 +80,6 @@ globalThis.addEventListener("unload", () => {
     // Already gone.
   }
 });
-
-let deb: Promise<string> | undefined;
-
-/** tools/deb.sh, once per run. */
-function buildDeb(): Promise<string> {
-  deb ??= (async () => {
-    const built = await run("sh", [`${ROOT}tools/deb.sh`], { env: { ASKPW_DEB_XZ_LEVEL: "1" } });
-    const path = /^deb: (dist\/askpw_\S+_amd64\.deb) /m.exec(built)?.[1];
-    assert.ok(path, built);
-    const copy = `${scratch}/${path.slice("dist/".length)}`;
-    await Deno.copyFile(`${ROOT}${path}`, copy);
-    return copy;
-  })();
-  return deb;
-}
 
 /** Kernel module trees the VM never loads after the initrd (it brought the disk's drivers). */
 const UNUSED_MODULES = [
@@ -220,6 +206,24 @@ async function installPamTest(root: string): Promise<void> {
     `${ROOT}tests/boot/running_system/askpw-e2e-user.service`,
     `${root}/etc/systemd/system/askpw-e2e-user.service`,
   );
+  // The test root has neither D-Bus nor libpam-systemd (a minimal debootstrap):
+  // systemd-user-runtime-dir needs the bus (it asks logind for the
+  // directory's size) and pam_systemd sets $XDG_RUNTIME_DIR. Two drop-ins do
+  // what they would: /run/user/UID, and the variable for the user manager.
+  await Deno.mkdir(`${root}/etc/systemd/system/user-runtime-dir@.service.d`, { recursive: true });
+  await Deno.writeTextFile(
+    `${root}/etc/systemd/system/user-runtime-dir@.service.d/no-dbus.conf`,
+    "[Service]\nExecStart=\nExecStart=/bin/sh -c 'install -d -m 0700 -o %i /run/user/%i'\n" +
+      "ExecStop=\nExecStop=/bin/rm -rf /run/user/%i\n",
+  );
+  await Deno.mkdir(`${root}/etc/systemd/system/user@.service.d`, { recursive: true });
+  await Deno.writeTextFile(
+    `${root}/etc/systemd/system/user@.service.d/no-pam-systemd.conf`,
+    "[Service]\nEnvironment=XDG_RUNTIME_DIR=/run/user/%i\n",
+  );
+  // No login prompt on the serial console: agetty would take the console's
+  // input from under the user agent's prompt, which comes after multi-user.
+  await Deno.symlink("/dev/null", `${root}/etc/systemd/system/serial-getty@.service`);
   // The report comes after both (whatever became of them).
   await Deno.mkdir(`${root}/etc/systemd/system/askpw-e2e-running.service.d`, { recursive: true });
   await Deno.writeTextFile(
@@ -241,7 +245,7 @@ async function bootRunningSystem(distribution: Distribution): Promise<void> {
   await Deno.mkdir(directory);
   const started = performance.now();
   const { root, kernelVersion, vmlinuz, initrd } = await preparePackageRoot({
-    deb: await buildDeb(),
+    deb: await testDeb(),
     directory,
     suite,
     extraPackages: distribution.extraPackages,
