@@ -59,6 +59,7 @@ import {
 } from "./varlink_message.ts";
 import { describeCaller, MessageSenders } from "./varlink_caller.ts";
 import { type PeerLimitOptions, PeerLimits } from "./peer_limits.ts";
+import { BufferPool } from "./buffer_pool.ts";
 
 const SERVICE_INTERFACE = "org.varlink.service";
 const SERVICE_DESCRIPTION = `# The Varlink service interface
@@ -149,6 +150,7 @@ export class VarlinkServer implements Disposable {
   #sweep: Timer | undefined;
   #limited: LogRateLimit;
   #limits: PeerLimits;
+  #pool = new BufferPool();
 
   /**
    * Starts accepting connections.
@@ -228,10 +230,12 @@ export class VarlinkServer implements Disposable {
       }
       // A peer without credentials draws on the unprivileged budgets, as an unknown uid.
       const uid = peer?.uid ?? -1;
-      const refusal = this.#limits.reserve(uid, "connections", 1) ??
-        this.#limits.reserve(uid, "bytes", INBOX_BYTES);
+      let refusal = this.#limits.reserve(uid, "connections", 1);
+      if (refusal === undefined) {
+        refusal = this.#limits.reserve(uid, "bytes", INBOX_BYTES);
+        if (refusal !== undefined) this.#limits.release(uid, "connections", 1);
+      }
       if (refusal !== undefined) {
-        this.#limits.release(uid, "connections", 1);
         closeFd(fd);
         this.#limited.log(
           "warning",
@@ -247,6 +251,7 @@ export class VarlinkServer implements Disposable {
         peer,
         this.#options,
         this.#limits,
+        this.#pool,
         this.#limited,
         () => {
           this.#connections.delete(connection);
@@ -293,8 +298,9 @@ class Connection {
   #log: LogRateLimit;
   #watch: Watch;
   #drain: Watch | undefined;
-  #inbox = new Uint8Array(INBOX_BYTES);
+  #inbox: Uint8Array<ArrayBuffer>;
   #limits: PeerLimits;
+  #pool: BufferPool;
   /** What this connection holds of its uid's budgets (its connection, its inbox): given back at close. */
   #held = { connections: 1, calls: 0, bytes: INBOX_BYTES };
   #filled = 0;
@@ -317,6 +323,7 @@ class Connection {
     peer: PeerCredentials | undefined,
     options: Required<VarlinkServerOptions>,
     limits: PeerLimits,
+    pool: BufferPool,
     log: LogRateLimit,
     onClose: () => void,
     onPartial: () => void,
@@ -326,6 +333,8 @@ class Connection {
     this.uid = peer?.uid ?? -1;
     this.#options = options;
     this.#limits = limits;
+    this.#pool = pool;
+    this.#inbox = pool.take(INBOX_BYTES);
     this.#log = log;
     this.#onClose = onClose;
     this.#onPartial = onPartial;
@@ -368,7 +377,9 @@ class Connection {
     for (const bytes of this.#outbox) bytes.fill(0);
     this.#outbox = [];
     this.#calls = [];
-    this.#inbox.fill(0);
+    this.#pool.give(this.#inbox);
+    this.#inbox = new Uint8Array(0);
+    this.#filled = 0;
     closeFd(this.fd);
     for (const resource of ["connections", "calls", "bytes"] as const) {
       this.#free(resource, this.#held[resource]);
@@ -417,9 +428,9 @@ class Connection {
           this.#overBudget("sent a long message");
           return;
         }
-        const bigger = new Uint8Array(size);
+        const bigger = this.#pool.take(size);
         bigger.set(this.#inbox);
-        this.#inbox.fill(0);
+        this.#pool.give(this.#inbox);
         this.#inbox = bigger;
       }
       let count: number | null;
@@ -516,9 +527,9 @@ class Connection {
     }
     if (this.#inbox.length > INBOX_BYTES && this.#filled <= INBOX_BYTES) {
       // A big message is done: back to the small inbox, and its bytes back to the budget.
-      const smaller = new Uint8Array(INBOX_BYTES);
+      const smaller = this.#pool.take(INBOX_BYTES);
       smaller.set(this.#inbox.subarray(0, this.#filled));
-      this.#inbox.fill(0);
+      this.#pool.give(this.#inbox);
       this.#free("bytes", this.#inbox.length - INBOX_BYTES);
       this.#inbox = smaller;
     }

@@ -1,0 +1,251 @@
+/**
+ * No local user can delay root's questions (issue 17, Varlink): `askpw
+ * varlink` on its installed socket (0666, bound by askpw as root) while uid
+ * 65534 floods it (tests/helpers/varlink_flood.ts) with 3,000 connections
+ * held open, 200 half-sent messages, 64 MiB without a NUL, or GetInfo calls
+ * as fast as it can. Throughout, root's Ask (answered by the test, as an
+ * agent would) completes within 1 s, askpw's RSS stays within 16 MiB of its
+ * start, its threads and descriptors come back to their start once the
+ * peers go, and it logs a few lines per second at most.
+ */
+import assert from "node:assert/strict";
+import { closeFd, readFd, writeSome } from "../../src/ffi/file.ts";
+import { waitForEvents } from "../../src/ffi/poll.ts";
+import { connectStream, sendDatagram } from "../../src/ffi/socket.ts";
+import { RunningAgent, startAskpw } from "../helpers/agents.ts";
+import { asUser } from "../helpers/as_user.ts";
+import { PrivateNamespace } from "../helpers/private_namespace.ts";
+import { type ProcessStats, processStats, waitForStats } from "../helpers/process_stats.ts";
+
+const options = { sanitizeOps: false, sanitizeResources: false };
+const FLOOD = new URL("../helpers/varlink_flood.ts", import.meta.url).pathname;
+const NOBODY = 65534;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+let sockets = 0;
+
+/**
+ * Root's Ask on `socket`, answered as soon as its ask file appears.
+ *
+ * @returns How long it took (connect to reply), in ms, and the reply.
+ */
+async function rootAsk(
+  namespace: PrivateNamespace,
+  socket: string,
+  password: string,
+): Promise<{ ms: number; reply: string }> {
+  const started = performance.now();
+  let fd: number | undefined;
+  while (fd === undefined) {
+    try {
+      fd = connectStream(socket);
+    } catch (error) {
+      if (performance.now() - started > 5000) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+  try {
+    const message = `Root asks ${password}:`;
+    const call = encoder.encode(
+      JSON.stringify({
+        method: "io.systemd.AskPassword.Ask",
+        parameters: { message, timeoutUSec: 30_000_000 },
+      }) + "\0",
+    );
+    assert.equal(writeSome(fd, call), call.length);
+    const dir = namespace.outside(namespace.askDirectory);
+    let socketPath: string | undefined;
+    while (socketPath === undefined) {
+      for (const entry of Deno.readDirSync(dir)) {
+        if (!entry.name.startsWith("ask.")) continue;
+        let text: string;
+        try {
+          text = Deno.readTextFileSync(`${dir}/${entry.name}`);
+        } catch {
+          continue;
+        }
+        if (text.includes(message)) socketPath = /^Socket=(.*)$/m.exec(text)?.[1];
+      }
+      if (performance.now() - started > 10_000) throw new Error("no ask file for root's Ask");
+      if (socketPath === undefined) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    sendDatagram(namespace.outside(socketPath), encoder.encode(`+${password}`));
+    const bytes: number[] = [];
+    const buffer = new Uint8Array(4096);
+    for (;;) {
+      const count = readFd(fd, buffer);
+      if (count === 0) throw new Error("askpw closed root's connection");
+      if (count === null) {
+        if (performance.now() - started > 10_000) throw new Error("no reply to root's Ask");
+        await waitForEvents([{ fd }], 100);
+        continue;
+      }
+      bytes.push(...buffer.subarray(0, count));
+      const end = bytes.indexOf(0);
+      if (end >= 0) {
+        return {
+          ms: performance.now() - started,
+          reply: decoder.decode(new Uint8Array(bytes.slice(0, end))),
+        };
+      }
+    }
+  } finally {
+    closeFd(fd);
+  }
+}
+
+/**
+ * The flooding helper as `uid`, its stdin open (closing it ends the flood).
+ *
+ * @param args The mode, the socket and the mode's numbers.
+ * @param uid Who floods.
+ * @returns The running helper.
+ */
+function startFlood(args: string[], uid = NOBODY): RunningAgent {
+  const deno = [Deno.execPath(), "run", "--allow-all", "--no-config", FLOOD, ...args];
+  const [program, ...rest] = asUser(uid, deno);
+  return new RunningAgent(
+    new Deno.Command(program, {
+      args: rest,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { DENO_DIR: `/tmp/askpw-deno-dir-${uid}` },
+    }).spawn(),
+  );
+}
+
+/** The helper's `FLOOD: key=value` lines. */
+function floodReport(flood: RunningAgent): Record<string, string> {
+  return Object.fromEntries(
+    [...flood.stdout.matchAll(/^FLOOD: ([\w-]+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
+  );
+}
+
+/** Lines in askpw's log. */
+function lines(server: RunningAgent): number {
+  return server.log.split("\n").filter(Boolean).length;
+}
+
+/**
+ * Runs one flood against a fresh `askpw varlink` and checks what must hold.
+ *
+ * @param mode The helper's mode.
+ * @param numbers The mode's numbers (see tests/helpers/varlink_flood.ts).
+ * @param asks Root's Asks during the flood, spaced by `spacingMs`.
+ */
+async function underFlood(
+  mode: string,
+  numbers: number[],
+  asks: number,
+  spacingMs: number,
+): Promise<Record<string, string>> {
+  await using namespace = await PrivateNamespace.create();
+  const socket = `/tmp/askpw-flood-${Deno.pid}-${++sockets}.sock`;
+  await using server = startAskpw(namespace, ["varlink", `--socket=${socket}`]);
+  await server.waitForLog("Serving io.systemd.AskPassword", 30_000);
+  assert.equal(Deno.statSync(socket).mode! & 0o777, 0o666, "the installed socket's mode");
+  const pid = server.process.pid;
+  // Warm: one Ask before the baseline, as a running askpw has answered some.
+  await rootAsk(namespace, socket, "warm");
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const before = processStats(pid);
+  const linesBefore = lines(server);
+  const floodStarted = performance.now();
+  await using flood = startFlood([mode, socket, ...numbers.map(String)]);
+  let peak: ProcessStats = before;
+  let peakFds = before.fds;
+  const sampler = setInterval(() => {
+    try {
+      const now = processStats(pid);
+      if (now.rssKiB > peak.rssKiB) peak = now;
+      peakFds = Math.max(peakFds, now.fds);
+    } catch {
+      // Gone: the assertions below say so.
+    }
+  }, 50);
+  const times: number[] = [];
+  try {
+    await flood.waitForOutput("FLOOD: flooding=yes", 30_000);
+    for (let i = 0; i < asks; i++) {
+      await new Promise((resolve) => setTimeout(resolve, spacingMs));
+      const { ms, reply } = await rootAsk(namespace, socket, `root-${i}`);
+      assert.equal(reply, JSON.stringify({ parameters: { passwords: [`root-${i}`] } }));
+      times.push(ms);
+    }
+    await flood.process.stdin.close();
+    const status = await flood.exit();
+    assert.equal(status.code, 0, flood.log);
+  } finally {
+    clearInterval(sampler);
+  }
+  const seconds = (performance.now() - floodStarted) / 1000;
+  const logged = lines(server) - linesBefore;
+  const after = await waitForStats(
+    pid,
+    (stats) => stats.fds <= before.fds && stats.threads <= before.threads,
+    10_000,
+  );
+  const report = floodReport(flood);
+  console.log(
+    `${mode}: root's Ask ${
+      times.map((ms) => ms.toFixed(0)).join(", ")
+    } ms; RSS ${before.rssKiB} → ` +
+      `peak ${peak.rssKiB} KiB; fds ${before.fds} → peak ${peakFds} → ${after.fds}, threads ${before.threads} → ` +
+      `${after.threads}; ${logged} log lines in ${seconds.toFixed(1)} s; helper ${
+        JSON.stringify(report)
+      }`,
+  );
+  for (const ms of times) assert.ok(ms < 1000, `root's Ask took ${ms.toFixed(0)} ms`);
+  assert.ok(
+    peak.rssKiB - before.rssKiB <= 16 * 1024,
+    `RSS grew by ${peak.rssKiB - before.rssKiB} KiB`,
+  );
+  // uid 65534's 16 connections, root's and the ask file's socket (and a moment's refused one).
+  assert.ok(peakFds - before.fds <= 16 + 3, `fds ${before.fds} → peak ${peakFds}`);
+  assert.ok(after.fds <= before.fds, `fds ${before.fds} → ${after.fds}`);
+  assert.ok(after.threads <= before.threads, `threads ${before.threads} → ${after.threads}`);
+  // A burst per kind of refusal, then one line per kind per 10 s, and root's Asks (2 lines each).
+  assert.ok(
+    logged <= 12 + 2 * asks + 2 * seconds,
+    `${logged} lines in ${seconds.toFixed(1)} s:\n${server.log}`,
+  );
+  return report;
+}
+
+Deno.test({
+  ...options,
+  name: "3,000 connections held open by uid 65534: root's Ask is answered within 1 s",
+}, async () => {
+  const report = await underFlood("hold", [3000, 60], 3, 1000);
+  assert.equal(report.opened, "3000");
+  // uid 65534 keeps its 16 (idle connections are not timed out); the rest were refused.
+  assert.equal(report["closed-by-server"], String(3000 - 16));
+});
+
+Deno.test({
+  ...options,
+  name: "200 connections with a half-sent message: root's Ask is answered; they are closed",
+}, async () => {
+  const report = await underFlood("half", [200, 60], 3, 2500);
+  assert.equal(report.opened, "200");
+  // 16 are accepted (the rest refused at once); those 16 time out after 5 s.
+  assert.equal(report["closed-by-server"], "200");
+});
+
+Deno.test({
+  ...options,
+  name: "64 MiB without a NUL: root's Ask is answered; the sender is closed each 64 KiB",
+}, async () => {
+  const report = await underFlood("long", [64 * 1024 * 1024, 20], 3, 500);
+  assert.ok(Number(report["closed-by-server"]) >= 1, JSON.stringify(report));
+});
+
+Deno.test({
+  ...options,
+  name: "GetInfo calls as fast as uid 65534 can (up to 10,000/s) for 10 s: root's Ask answered",
+}, async () => {
+  const report = await underFlood("calls", [10, 16, 10_000], 5, 1500);
+  console.log(`calls: ${report.rate} replies/s reached (${report.replies} in 10 s)`);
+  assert.ok(Number(report.replies) > 0);
+});
