@@ -19,13 +19,22 @@
  * `closed-by-server=` (connections the server had closed by then),
  * `sent=`, `replies=` and `rate=` (replies per second) as they apply.
  *
+ * Imported, it gives what the flood test and bench/varlink_flood.ts share:
+ * {@linkcode startFlood} (this program as another user), {@linkcode floodReport}
+ * and {@linkcode rootAsk} (root's Ask, answered as an agent would).
+ *
  * @module
  */
 import { closeFd, readFd, writeSome } from "../../src/ffi/file.ts";
 import { PollEvents, pollNow, waitForEvents } from "../../src/ffi/poll.ts";
-import { connectStream } from "../../src/ffi/socket.ts";
+import { connectStream, sendDatagram } from "../../src/ffi/socket.ts";
+import { RunningAgent } from "./agents.ts";
+import { asUser } from "./as_user.ts";
+import type { PrivateNamespace } from "./private_namespace.ts";
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const FLOOD = new URL(import.meta.url).pathname;
 const report = (key: string, value: string | number) => console.log(`FLOOD: ${key}=${value}`);
 const GET_INFO = encoder.encode('{"method":"org.varlink.service.GetInfo","parameters":{}}\0');
 const HALF = encoder.encode('{"method":"org.varlink.service.GetInfo"');
@@ -205,19 +214,129 @@ async function calls(socket: string, seconds: number, count: number, rate: numbe
   for (const fd of fds) if (fd !== null) closeFd(fd);
 }
 
-const [mode, socket, ...args] = Deno.args;
-const numbers = args.map(Number);
-if (mode === "hold" || mode === "half") {
-  const fds = await open(socket, numbers[0], mode === "half" ? HALF : undefined);
-  await holdFor(numbers[1]);
-  finish(fds);
-} else if (mode === "long") {
-  await long(socket, numbers[0], numbers[1]);
-} else if (mode === "calls") {
-  await calls(socket, numbers[0], numbers[1], numbers[2]);
-} else {
-  console.error(`unknown mode ${JSON.stringify(mode)}`);
-  Deno.exit(2);
+/**
+ * This program as `uid` (65534 unless told), its stdin open: closing it ends
+ * a `hold` or `half` flood.
+ *
+ * @param args The mode, the socket and the mode's numbers.
+ * @param uid Who floods.
+ * @returns The running flood.
+ */
+export function startFlood(args: string[], uid = 65534): RunningAgent {
+  const deno = [Deno.execPath(), "run", "--allow-all", "--no-config", FLOOD, ...args];
+  const [program, ...rest] = asUser(uid, deno);
+  return new RunningAgent(
+    new Deno.Command(program, {
+      args: rest,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { DENO_DIR: `/tmp/askpw-deno-dir-${uid}` },
+    }).spawn(),
+  );
 }
-report("done", "yes");
-Deno.exit(0);
+
+/**
+ * What a flood said: its `FLOOD: key=value` lines.
+ *
+ * @param flood The flood.
+ * @returns Key → value.
+ */
+export function floodReport(flood: RunningAgent): Record<string, string> {
+  return Object.fromEntries(
+    [...flood.stdout.matchAll(/^FLOOD: ([\w-]+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
+  );
+}
+
+/**
+ * Root's Ask on `socket`, answered (with `password`) as soon as its ask file
+ * appears in the namespace's ask directory, as an agent would.
+ *
+ * @param namespace Where the server's ask files go.
+ * @param socket The server's socket, as the caller reaches it.
+ * @param password The answer.
+ * @returns How long it took, connect to reply, in ms, and the reply.
+ */
+export async function rootAsk(
+  namespace: PrivateNamespace,
+  socket: string,
+  password: string,
+): Promise<{ ms: number; reply: string }> {
+  const started = performance.now();
+  let fd: number | undefined;
+  while (fd === undefined) {
+    try {
+      fd = connectStream(socket);
+    } catch (error) {
+      if (performance.now() - started > 5000) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+  try {
+    const message = `Root asks ${password}:`;
+    const call = encoder.encode(
+      JSON.stringify({
+        method: "io.systemd.AskPassword.Ask",
+        parameters: { message, timeoutUSec: 60_000_000 },
+      }) + "\0",
+    );
+    if (writeSome(fd, call) !== call.length) throw new Error("root's Ask did not go at once");
+    const dir = namespace.outside(namespace.askDirectory);
+    let socketPath: string | undefined;
+    while (socketPath === undefined) {
+      for (const entry of Deno.readDirSync(dir)) {
+        if (!entry.name.startsWith("ask.")) continue;
+        let text: string;
+        try {
+          text = Deno.readTextFileSync(`${dir}/${entry.name}`);
+        } catch {
+          continue;
+        }
+        if (text.includes(message)) socketPath = /^Socket=(.*)$/m.exec(text)?.[1];
+      }
+      if (performance.now() - started > 60_000) throw new Error("no ask file for root's Ask");
+      if (socketPath === undefined) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    sendDatagram(namespace.outside(socketPath), encoder.encode(`+${password}`));
+    const bytes: number[] = [];
+    const buffer = new Uint8Array(4096);
+    for (;;) {
+      const count = readFd(fd, buffer);
+      if (count === 0) throw new Error("the server closed root's connection");
+      if (count === null) {
+        if (performance.now() - started > 60_000) throw new Error("no reply to root's Ask");
+        await waitForEvents([{ fd }], 100);
+        continue;
+      }
+      bytes.push(...buffer.subarray(0, count));
+      const end = bytes.indexOf(0);
+      if (end >= 0) {
+        return {
+          ms: performance.now() - started,
+          reply: decoder.decode(new Uint8Array(bytes.slice(0, end))),
+        };
+      }
+    }
+  } finally {
+    closeFd(fd);
+  }
+}
+
+if (import.meta.main) {
+  const [mode, socket, ...args] = Deno.args;
+  const numbers = args.map(Number);
+  if (mode === "hold" || mode === "half") {
+    const fds = await open(socket, numbers[0], mode === "half" ? HALF : undefined);
+    await holdFor(numbers[1]);
+    finish(fds);
+  } else if (mode === "long") {
+    await long(socket, numbers[0], numbers[1]);
+  } else if (mode === "calls") {
+    await calls(socket, numbers[0], numbers[1], numbers[2]);
+  } else {
+    console.error(`unknown mode ${JSON.stringify(mode)}`);
+    Deno.exit(2);
+  }
+  report("done", "yes");
+  Deno.exit(0);
+}

@@ -9,118 +9,13 @@
  * peers go, and it logs a few lines per second at most.
  */
 import assert from "node:assert/strict";
-import { closeFd, readFd, writeSome } from "../../src/ffi/file.ts";
-import { waitForEvents } from "../../src/ffi/poll.ts";
-import { connectStream, sendDatagram } from "../../src/ffi/socket.ts";
-import { RunningAgent, startAskpw } from "../helpers/agents.ts";
-import { asUser } from "../helpers/as_user.ts";
+import { type RunningAgent, startAskpw } from "../helpers/agents.ts";
+import { floodReport, rootAsk, startFlood } from "../helpers/varlink_flood.ts";
 import { PrivateNamespace } from "../helpers/private_namespace.ts";
 import { type ProcessStats, processStats, waitForStats } from "../helpers/process_stats.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
-const FLOOD = new URL("../helpers/varlink_flood.ts", import.meta.url).pathname;
-const NOBODY = 65534;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 let sockets = 0;
-
-/**
- * Root's Ask on `socket`, answered as soon as its ask file appears.
- *
- * @returns How long it took (connect to reply), in ms, and the reply.
- */
-async function rootAsk(
-  namespace: PrivateNamespace,
-  socket: string,
-  password: string,
-): Promise<{ ms: number; reply: string }> {
-  const started = performance.now();
-  let fd: number | undefined;
-  while (fd === undefined) {
-    try {
-      fd = connectStream(socket);
-    } catch (error) {
-      if (performance.now() - started > 5000) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-  }
-  try {
-    const message = `Root asks ${password}:`;
-    const call = encoder.encode(
-      JSON.stringify({
-        method: "io.systemd.AskPassword.Ask",
-        parameters: { message, timeoutUSec: 30_000_000 },
-      }) + "\0",
-    );
-    assert.equal(writeSome(fd, call), call.length);
-    const dir = namespace.outside(namespace.askDirectory);
-    let socketPath: string | undefined;
-    while (socketPath === undefined) {
-      for (const entry of Deno.readDirSync(dir)) {
-        if (!entry.name.startsWith("ask.")) continue;
-        let text: string;
-        try {
-          text = Deno.readTextFileSync(`${dir}/${entry.name}`);
-        } catch {
-          continue;
-        }
-        if (text.includes(message)) socketPath = /^Socket=(.*)$/m.exec(text)?.[1];
-      }
-      if (performance.now() - started > 10_000) throw new Error("no ask file for root's Ask");
-      if (socketPath === undefined) await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-    sendDatagram(namespace.outside(socketPath), encoder.encode(`+${password}`));
-    const bytes: number[] = [];
-    const buffer = new Uint8Array(4096);
-    for (;;) {
-      const count = readFd(fd, buffer);
-      if (count === 0) throw new Error("askpw closed root's connection");
-      if (count === null) {
-        if (performance.now() - started > 10_000) throw new Error("no reply to root's Ask");
-        await waitForEvents([{ fd }], 100);
-        continue;
-      }
-      bytes.push(...buffer.subarray(0, count));
-      const end = bytes.indexOf(0);
-      if (end >= 0) {
-        return {
-          ms: performance.now() - started,
-          reply: decoder.decode(new Uint8Array(bytes.slice(0, end))),
-        };
-      }
-    }
-  } finally {
-    closeFd(fd);
-  }
-}
-
-/**
- * The flooding helper as `uid`, its stdin open (closing it ends the flood).
- *
- * @param args The mode, the socket and the mode's numbers.
- * @param uid Who floods.
- * @returns The running helper.
- */
-function startFlood(args: string[], uid = NOBODY): RunningAgent {
-  const deno = [Deno.execPath(), "run", "--allow-all", "--no-config", FLOOD, ...args];
-  const [program, ...rest] = asUser(uid, deno);
-  return new RunningAgent(
-    new Deno.Command(program, {
-      args: rest,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      env: { DENO_DIR: `/tmp/askpw-deno-dir-${uid}` },
-    }).spawn(),
-  );
-}
-
-/** The helper's `FLOOD: key=value` lines. */
-function floodReport(flood: RunningAgent): Record<string, string> {
-  return Object.fromEntries(
-    [...flood.stdout.matchAll(/^FLOOD: ([\w-]+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
-  );
-}
 
 /** Lines in askpw's log. */
 function lines(server: RunningAgent): number {
