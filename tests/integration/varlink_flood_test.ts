@@ -15,6 +15,7 @@ import { PrivateNamespace } from "../helpers/private_namespace.ts";
 import { type ProcessStats, processStats, waitForStats } from "../helpers/process_stats.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
+const NOBODY = 65534;
 let sockets = 0;
 
 /** Lines in askpw's log. */
@@ -143,4 +144,43 @@ Deno.test({
   const report = await underFlood("calls", [10, 16, 10_000], 5, 1500);
   console.log(`calls: ${report.rate} replies/s reached (${report.replies} in 10 s)`);
   assert.ok(Number(report.replies) > 0);
+});
+
+Deno.test({
+  ...options,
+  name: "nine users spend the budget others share: each is refused beyond it, root never is",
+}, async () => {
+  await using namespace = await PrivateNamespace.create();
+  const socket = `/tmp/askpw-flood-${Deno.pid}-${++sockets}.sock`;
+  await using server = startAskpw(namespace, ["varlink", `--socket=${socket}`]);
+  await server.waitForLog("Serving io.systemd.AskPassword", 30_000);
+  const pid = server.process.pid;
+  await rootAsk(namespace, socket, "warm");
+  const before = processStats(pid);
+  // 9 × 16 = 144 connections against the 128 all users but root share.
+  const uids = [NOBODY, 60001, 60002, 60003, 60004, 60005, 60006, 60007, 60008];
+  const floods = uids.map((uid) => startFlood(["hold", socket, "16", "60"], uid));
+  try {
+    for (const flood of floods) await flood.waitForOutput("FLOOD: flooding=yes", 30_000);
+    const during = await waitForStats(pid, (stats) => stats.fds >= before.fds + 128, 5000);
+    assert.equal(during.fds - before.fds, 128, "the shared budget: 128 connections");
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) times.push((await rootAsk(namespace, socket, `root-${i}`)).ms);
+    console.log(
+      `shared budget spent: root's Ask ${times.map((ms) => ms.toFixed(0)).join(", ")} ms`,
+    );
+    for (const ms of times) assert.ok(ms < 1000, `root's Ask took ${ms.toFixed(0)} ms`);
+    for (const flood of floods) await flood.process.stdin.close();
+    let refused = 0;
+    for (const flood of floods) {
+      assert.equal((await flood.exit()).code, 0, flood.log);
+      refused += Number(floodReport(flood)["closed-by-server"]);
+    }
+    assert.equal(refused, 144 - 128);
+  } finally {
+    for (const flood of floods) await flood[Symbol.asyncDispose]();
+  }
+  assert.match(server.log, /other users hold too many connections; one of uid \d+ refused/);
+  const after = await waitForStats(pid, (stats) => stats.fds <= before.fds, 10_000);
+  assert.ok(after.fds <= before.fds, `fds ${before.fds} → ${after.fds}`);
 });
