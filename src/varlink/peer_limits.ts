@@ -56,7 +56,8 @@ export interface PeerUsage {
 /** Why a reservation was refused: the uid's own budget, or the one others share. */
 export type Refusal = "uid" | "shared";
 
-type Resource = keyof PeerUsage;
+/** What a peer uses up: one of {@linkcode PeerUsage}'s counters. */
+export type Resource = keyof PeerUsage;
 
 /** Counts what each uid holds and says whether it may hold more. */
 export class PeerLimits {
