@@ -34,6 +34,39 @@ interface Result {
   quiet: number[];
   flooded: number[];
   opened: string;
+  /** Processes serving, and their memory (sum of Pss, KiB), quiet and under the flood. */
+  quietMemory: Memory;
+  floodedMemory: Memory;
+}
+
+interface Memory {
+  processes: number;
+  pssKiB: number;
+}
+
+/** The server process and its children (systemd's per-connection processes): count and Pss. */
+function serverMemory(pid: number): Memory {
+  const pids = [pid];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (parent === pid) pids.push(Number(entry.name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  let pssKiB = 0;
+  for (const each of pids) {
+    try {
+      const rollup = Deno.readTextFileSync(`/proc/${each}/smaps_rollup`);
+      pssKiB += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return { processes: pids.length, pssKiB };
 }
 
 async function askRounds(
@@ -86,12 +119,20 @@ async function measure(server: Server): Promise<Result> {
     }
     await askRounds(namespace, socket, `${server}-warm`, WARM_UP);
     const quiet = await askRounds(namespace, socket, `${server}-quiet`, rounds);
+    const quietMemory = serverMemory(process.process.pid);
     await using flood = startFlood(["hold", socket, String(FLOOD_CONNECTIONS), "110"]);
     await flood.waitForOutput("FLOOD: flooding=yes", 60_000);
     const flooded = await askRounds(namespace, socket, `${server}-flooded`, rounds);
+    const floodedMemory = serverMemory(process.process.pid);
     await flood.process.stdin.close();
     await flood.exit();
-    return { quiet, flooded, opened: floodReport(flood).opened ?? "?" };
+    return {
+      quiet,
+      flooded,
+      opened: floodReport(flood).opened ?? "?",
+      quietMemory,
+      floodedMemory,
+    };
   } finally {
     await process?.[Symbol.asyncDispose]();
     await Deno.remove(directory, { recursive: true });
@@ -126,6 +167,21 @@ for (const [label, key] of [["quiet", "quiet"], ["3,000-connection flood", "floo
     } | ${cell(results.systemd?.[key], 0.99)} |`,
   );
 }
+const memory = (result: Result | undefined, key: "quietMemory" | "floodedMemory") =>
+  result
+    ? `${result[key].processes} process${result[key].processes === 1 ? "" : "es"}, ${
+      (result[key].pssKiB / 1024).toFixed(1)
+    } MiB`
+    : "—";
+console.log("\n| serving (Pss) | askpw | systemd 262 |\n|---|---|---|");
+console.log(
+  `| quiet | ${memory(results.askpw, "quietMemory")} | ${memory(results.systemd, "quietMemory")} |`,
+);
+console.log(
+  `| 3,000-connection flood | ${memory(results.askpw, "floodedMemory")} | ${
+    memory(results.systemd, "floodedMemory")
+  } |`,
+);
 console.log(
   `\nConnections the flood opened: askpw ${results.askpw?.opened}, systemd ${
     results.systemd?.opened ?? "—"
