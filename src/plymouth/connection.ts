@@ -123,7 +123,7 @@ export class PlymouthConnection implements Disposable {
    * @param timeoutMs Longest wait (default: none).
    * @returns The reply.
    * @throws {PlymouthGoneError} When plymouthd closes the connection, or on abort/timeout.
-   * @throws {PlymouthProtocolError} On a malformed reply.
+   * @throws {PlymouthProtocolError} On a malformed reply, or bytes sent before it was asked.
    */
   async request(
     type: number,
@@ -133,6 +133,19 @@ export class PlymouthConnection implements Disposable {
   ): Promise<PlymouthReply> {
     this.#dropLastReply();
     const frame = encodeRequest(type, argument);
+    const received = this.#received ??= secretMemory().allocate(SECRET_SLOT_SIZE);
+    // plymouthd only ever answers: a byte waiting before the request (or left
+    // after the last reply) was sent unasked, as a flooding daemon's are.
+    if (this.#filled === 0) {
+      try {
+        this.#filled = readFd(this.#fd, received.subarray(0, 1)) ?? 0;
+      } catch (error) {
+        throw new PlymouthGoneError(`reading from plymouthd failed: ${(error as Error).message}`);
+      }
+    }
+    if (this.#filled > 0) {
+      throw new PlymouthProtocolError("plymouthd sent bytes it was not asked for");
+    }
     try {
       // A request is at most 258 bytes on a fresh socket: it goes in whole or not at all.
       if (writeSome(this.#fd, frame) !== frame.length) {
@@ -142,7 +155,6 @@ export class PlymouthConnection implements Disposable {
       if (error instanceof PlymouthGoneError) throw error;
       throw new PlymouthGoneError(`writing to plymouthd failed: ${(error as Error).message}`);
     }
-    const received = this.#received ??= secretMemory().allocate(SECRET_SLOT_SIZE);
     const deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
     for (;;) {
       const parsed = parseReply(received.subarray(0, this.#filled));

@@ -36,8 +36,11 @@ export type AskDirectoryChange =
   | { kind: "arrived"; directory: AskDirectory; name: string }
   /** `name` was removed or renamed away. */
   | { kind: "departed"; directory: AskDirectory; name: string }
-  /** Events were lost (queue overflow), or the directory is (back) in place: read it whole. */
-  | { kind: "rescan"; directory: AskDirectory }
+  /**
+   * Events were lost (`overflow`: the kernel's queue, fs.inotify.max_queued_events,
+   * overflowed), or the directory is (back) in place: read it whole.
+   */
+  | { kind: "rescan"; directory: AskDirectory; overflow?: boolean }
   /** The directory went away; it is watched for again. */
   | { kind: "lost"; directory: AskDirectory };
 
@@ -109,7 +112,9 @@ export class AskDirectoryWatcher implements Disposable {
 
   #translate(event: InotifyEvent, changes: AskDirectoryChange[]): void {
     if ((event.mask & InotifyMask.IN_Q_OVERFLOW) !== 0) {
-      for (const directory of this.#watching) changes.push({ kind: "rescan", directory });
+      for (const directory of this.#watching) {
+        changes.push({ kind: "rescan", directory, overflow: true });
+      }
       return;
     }
     const purposes = this.#purposes.get(event.wd);

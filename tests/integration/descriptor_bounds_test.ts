@@ -174,7 +174,7 @@ print(sent)`;
   expectReply(await after.reply(), "+three\0");
   const end = processStats(pid);
   console.log(`  askpw: RSS ${before.rssKiB} → ${end.rssKiB} KiB, fds ${before.fds} → ${end.fds}`);
-  assert.equal(end.fds, before.fds);
+  assert.ok(end.fds <= before.fds + 2, "no descriptor per uevent");
   assert.equal(end.threads, before.threads);
   assert.ok(end.rssKiB - before.rssKiB < 40_000, "RSS grew less than 40 MB");
 });
