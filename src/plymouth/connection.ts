@@ -18,10 +18,18 @@ import {
   parseReply,
   PlymouthProtocolError,
   type PlymouthReply,
+  PlymouthRequest,
 } from "./protocol.ts";
 
 /** plymouthd's socket name (abstract, "trimmed": no trailing NULs). */
 export const PLYMOUTH_SOCKET = "@/org/freedesktop/plymouthd";
+
+/** Requests plymouthd answers (or says it cannot): never with a bare ACK. */
+const MUST_ANSWER: ReadonlySet<number> = new Set([
+  PlymouthRequest.PASSWORD,
+  PlymouthRequest.QUESTION,
+  PlymouthRequest.CACHED_PASSWORDS,
+]);
 
 /** plymouthd went away (EOF, hang-up) or the request was withdrawn. */
 export class PlymouthGoneError extends Error {
@@ -160,6 +168,11 @@ export class PlymouthConnection implements Disposable {
       const parsed = parseReply(received.subarray(0, this.#filled));
       if (parsed) {
         this.#lastReplyLength = parsed.length;
+        // A bare ACK never answers a question (systemd takes it as EIO): a
+        // daemon that sends one would be asked again and again, in a loop.
+        if (parsed.reply.kind === "ack" && MUST_ANSWER.has(type)) {
+          throw new PlymouthProtocolError("plymouthd acknowledged a request it must answer");
+        }
         return parsed.reply;
       }
       if (this.#filled === received.length) {

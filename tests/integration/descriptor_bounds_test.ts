@@ -283,7 +283,7 @@ print("done")`,
 
 /** A root "plymouthd" that writes without end to every connection: `mode` is what it writes. */
 const FLOODING_PLYMOUTHD = `import socket,select,sys
-payload = {"acks": b"\\x06" * 65536, "junk": b"\\x02\\xff\\xff\\xff\\x7f" + b"A" * 65531}[sys.argv[1]]
+payload = {"acks": b"\\x06" * 65536, "junk": b"\\x02\\xff\\xff\\xff\\x7f" + b"A" * 65531, "ack-each": b""}[sys.argv[1]]
 s=socket.socket(socket.AF_UNIX,socket.SOCK_STREAM); s.bind("\\0/org/freedesktop/plymouthd"); s.listen(64)
 print("listening", flush=True)
 conns=[]; accepted=0; written=0
@@ -297,18 +297,24 @@ while True:
       try: d=c.recv(65536)
       except OSError: d=b""
       if not d: conns.remove(c); c.close()
+      elif not payload: written += c.send(b"\\x06" * d.count(b"\\0"))
   for c in w:
-    if c in conns:
+    if c in conns and payload:
       try: written += c.send(payload)
       except BlockingIOError: pass
       except OSError: conns.remove(c); c.close()`;
 
-for (const mode of ["acks", "junk"]) {
+const PLYMOUTH_MODES: Record<string, string> = {
+  acks: "endless ACKs",
+  junk: "the endless bytes of an over-long answer",
+  "ack-each": "an ACK to every request (a password never)",
+};
+
+for (const [mode, what] of Object.entries(PLYMOUTH_MODES)) {
   Deno.test({
     ...options,
-    name: `Plymouth's connection: a root plymouthd writing endless ${
-      mode === "acks" ? "ACKs" : "bytes of an over-long answer"
-    }: askpw reads at most 4 KiB per connection, stays bounded, the console answers`,
+    name: `Plymouth's connection: a root plymouthd sending ${what}: askpw reads at most 4 KiB ` +
+      "per connection, stops using it, stays bounded, and the console answers",
   }, async () => {
     await using namespace = await PrivateNamespace.create({ network: true });
     const server = new RunningAgent(
@@ -344,6 +350,10 @@ for (const mode of ["acks", "junk"]) {
       `  askpw's log: ${plymouthLines.length} lines on plymouthd, e.g. ${plymouthLines[0]}`,
     );
     assert.ok(plymouthLines.length <= 10, "a flooding plymouthd does not flood the log");
+    if (/plymouthd \(PID \d+\) answers/.test(agent.log)) {
+      assert.match(agent.log, /Not using plymouthd \(PID \d+\) any more: it broke the protocol/);
+    }
+    assert.ok(lines.length <= 20, `askpw connected ${lines.length - 1} times: no retry loop`);
     assert.ok(end.fds <= before.fds + 2, "askpw keeps no flooded connection open");
     assert.ok(end.rssKiB - before.rssKiB < 20_000, "RSS grew less than 20 MB");
     assert.doesNotMatch(agent.log, /Internal error/);
