@@ -39,6 +39,7 @@ import { varlinkClient } from "../helpers/varlink_client.ts";
 import {
   buildLuksDisk,
   enrollTpm2WithPin,
+  GuestKernelPanic,
   kernelCommandLine,
   type LuksDisk,
   qemuArguments,
@@ -194,7 +195,9 @@ interface BootResult {
 /**
  * Boots a release's initrd on its disk with `extra` on the kernel command
  * line, answers `steps` in order and waits for the report. The boot is
- * recorded whether it unlocks or not.
+ * recorded whether it unlocks or not. Should the guest kernel panic before
+ * the first prompt ({@linkcode GuestKernelPanic}), the same boot runs again,
+ * once.
  */
 async function boot(
   target: Prepared,
@@ -205,8 +208,7 @@ async function boot(
 ): Promise<BootResult> {
   const disk = settings.disk ?? target.disk;
   const append = kernelCommandLine(disk, [], extra);
-  const logs = `${ROOT}build/boot-logs/`;
-  await Deno.mkdir(logs, { recursive: true });
+  await Deno.mkdir(`${ROOT}build/boot-logs/`, { recursive: true });
   const suite = target.distribution.suite;
   const entry: BootEntry = {
     distribution: suite,
@@ -216,7 +218,36 @@ async function boot(
     promptSeconds: null,
     initrdBytes: target.initrdBytes,
   };
-  const tpm = settings.tpmState ? await Swtpm.forQemu(settings.tpmState, target.dir) : undefined;
+  try {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await bootOnce(target, scenario, append, steps, entry, disk, settings.tpmState);
+      } catch (error) {
+        // Nothing was typed yet: the same boot again, once (see GuestKernelPanic).
+        if (!(error instanceof GuestKernelPanic) || attempt > 1 || entry.promptSeconds !== null) {
+          throw error;
+        }
+        console.log(`${suite} ${scenario}: the guest kernel panicked before any prompt; again`);
+      }
+    }
+  } finally {
+    await record(entry);
+  }
+}
+
+/** One boot of {@linkcode boot}'s: fills `entry` as it goes. */
+async function bootOnce(
+  target: Prepared,
+  scenario: string,
+  append: string,
+  steps: Step[],
+  entry: BootEntry,
+  disk: LuksDisk,
+  tpmState: string | undefined,
+): Promise<BootResult> {
+  const logs = `${ROOT}build/boot-logs/`;
+  const suite = target.distribution.suite;
+  const tpm = tpmState ? await Swtpm.forQemu(tpmState, target.dir) : undefined;
   try {
     await using vm = new SerialSession(
       qemuArguments(target.initrd, [disk], append, {
@@ -252,7 +283,6 @@ async function boot(
     };
   } finally {
     await tpm?.stop();
-    await record(entry);
   }
 }
 
