@@ -239,6 +239,13 @@ class Agent {
           if (this.#lost.delete(directory.path)) {
             this.#log.notice(`${directory.path} is back; watching it again`);
           }
+          if (change.overflow) {
+            this.#limited.log(
+              "notice",
+              "inotify overflow",
+              `The kernel's inotify queue overflowed; reading ${directory.path} again`,
+            );
+          }
           this.#rescan(directory);
           break;
         case "lost":

@@ -220,6 +220,8 @@ Deno.test({
   await pty.waitFor("After the overflow: ", 10_000);
   pty.type("found\r");
   expectReply(await asker.reply(), "+found\0");
+  // The log says why it read the directory again.
+  await agent.waitForLog(/The kernel's inotify queue overflowed; reading \S+ again/);
 });
 
 Deno.test({
