@@ -114,7 +114,7 @@ export class PlymouthFrontend implements Frontend {
             return { kind: "answer", passwords: usable };
           }
         } else if (cached.kind === "nak") {
-          return { kind: "gone", reason: "plymouthd refused the request (NAK)" };
+          return this.#unusable(connection, "it refused the request (NAK)");
         }
       }
       const notice = retryNotice(context);
@@ -140,10 +140,12 @@ export class PlymouthFrontend implements Frontend {
           }
           return { kind: "answer", passwords: [secretMemory().copy(answer)] };
         }
+        // plymouthd stays up, so nothing would tell the agent to stop asking it:
+        // it would be asked again at once, thousands of times a second.
         case "no-answer":
-          return { kind: "gone", reason: "plymouthd cannot ask (no splash shown)" };
+          return this.#unusable(connection, "it cannot ask (no splash shown)");
         case "nak":
-          return { kind: "gone", reason: "plymouthd refused the request (NAK)" };
+          return this.#unusable(connection, "it refused the request (NAK)");
         default:
           return { kind: "gone", reason: "plymouthd acknowledged instead of answering" };
       }
@@ -167,6 +169,15 @@ export class PlymouthFrontend implements Frontend {
   #violation(connection: PlymouthConnection, what: string): AskOutcome {
     this.#options.monitor.distrust(connection.peer.pid, what);
     return { kind: "gone", reason: `plymouthd refused: ${what}` };
+  }
+
+  /**
+   * A plymouthd that answers no question (NO_ANSWER, NAK) is not asked again
+   * either (a new plymouthd is); the consoles take over.
+   */
+  #unusable(connection: PlymouthConnection, what: string): AskOutcome {
+    this.#options.monitor.distrust(connection.peer.pid, what);
+    return { kind: "gone", reason: `plymouthd: ${what}` };
   }
 
   async #showMessage(text: string): Promise<void> {
