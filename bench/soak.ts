@@ -23,7 +23,7 @@
  */
 import { parseArgs } from "node:util";
 import { HostileAskFiles } from "../fuzz/hostile_ask_files.ts";
-import { type RunningAgent, startAskpw } from "../tests/helpers/agents.ts";
+import { startAskpw } from "../tests/helpers/agents.ts";
 import { asUser } from "../tests/helpers/as_user.ts";
 import { PrivateNamespace } from "../tests/helpers/private_namespace.ts";
 import { type ProcessStats, processStats } from "../tests/helpers/process_stats.ts";
@@ -49,22 +49,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const started = performance.now();
 const endAt = started + minutes * 60_000;
 const running = () => performance.now() < endAt;
-
-/** The PID of askpw itself: the deepest first descendant of what was spawned. */
-function leafPid(agent: RunningAgent): number {
-  let pid = agent.process.pid;
-  for (;;) {
-    let children: string[] = [];
-    try {
-      children = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/)
-        .filter((child) => child !== "");
-    } catch {
-      return pid;
-    }
-    if (children.length === 0) return pid;
-    pid = Number(children[0]);
-  }
-}
 
 const counts = {
   valid: 0,
@@ -113,8 +97,8 @@ try {
       await sleep(100);
     }
   }
-  const agentPid = leafPid(agent);
-  const varlinkPid = leafPid(varlink);
+  const agentPid = agent.leafPid();
+  const varlinkPid = varlink.leafPid();
 
   interface Row {
     minute: number;

@@ -27,6 +27,27 @@ export class RunningAgent implements AsyncDisposable {
   #done: Promise<void>;
 
   /**
+   * The PID of the program itself: the deepest first descendant of what was
+   * spawned (nsenter and setpriv start it as their child).
+   *
+   * @returns The PID (the spawned one when it has no children).
+   */
+  leafPid(): number {
+    let pid = this.process.pid;
+    for (;;) {
+      let children: string[] = [];
+      try {
+        children = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/)
+          .filter((child) => child !== "");
+      } catch {
+        return pid;
+      }
+      if (children.length === 0) return pid;
+      pid = Number(children[0]);
+    }
+  }
+
+  /**
    * Wraps a spawned process whose stdout and stderr are piped.
    *
    * @param process The process.

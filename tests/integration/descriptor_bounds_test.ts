@@ -25,22 +25,6 @@ function expectReply(actual: Uint8Array | null, expected: string): void {
   assert.equal(showBytes(actual), showBytes(encoder.encode(expected)));
 }
 
-/** The PID of askpw itself: the deepest descendant of the nsenter (or setpriv) that started it. */
-function askpwPid(agent: RunningAgent): number {
-  let pid = agent.process.pid;
-  for (;;) {
-    let children: string[] = [];
-    try {
-      children = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/)
-        .filter((child) => child !== "");
-    } catch {
-      return pid;
-    }
-    if (children.length === 0) return pid;
-    pid = Number(children[0]);
-  }
-}
-
 /** Runs a short python3 program (inside `namespace`, as `uid` if given); its stdout. */
 async function python(
   namespace: PrivateNamespace,
@@ -160,7 +144,7 @@ print(sent)`;
   await pty.waitFor("Before: ", 30_000);
   pty.type("one\r");
   expectReply(await first.reply(), "+one\0");
-  const pid = askpwPid(agent);
+  const pid = agent.leafPid();
   const before = processStats(pid);
   const flood = python(namespace, send, ["50000"]);
   using during = RecordingAsker.create(namespace, { message: "During:" });
@@ -203,7 +187,7 @@ Deno.test({
   await using _agent = agent;
   // askpw stopped: 2,000 events overflow its 16-event queue, and the request comes after them,
   // so only a rescan can find it.
-  const pid = askpwPid(agent);
+  const pid = agent.leafPid();
   Deno.kill(pid, "SIGSTOP");
   const directory = namespace.outside(namespace.askDirectory);
   let asker: RecordingAsker;
@@ -340,7 +324,7 @@ for (const [mode, what] of Object.entries(PLYMOUTH_MODES)) {
     await pty.waitFor("First: ", 30_000);
     pty.type("one\r");
     expectReply(await first.reply(), "+one\0");
-    const pid = askpwPid(agent);
+    const pid = agent.leafPid();
     const before = processStats(pid);
     await sleep(5_000); // five of the monitor's checks, each on a new flooded connection
     using second = RecordingAsker.create(namespace, { message: "Second:" });

@@ -7,45 +7,13 @@ import assert from "node:assert/strict";
 import { closeFd } from "../../src/ffi/file.ts";
 import { pidfsInodeId } from "../../src/ffi/pidfs.ts";
 import { openPidfd } from "../../src/ffi/process.ts";
-import { bindDatagramSocket, receiveDatagram } from "../../src/ffi/socket.ts";
-import { waitForEvents } from "../../src/ffi/poll.ts";
 import { startAskpw } from "../helpers/agents.ts";
+import { NotifySocket } from "../helpers/notify_socket.ts";
 import { PrivateNamespace } from "../helpers/private_namespace.ts";
 import { PtyConsole } from "../helpers/pty_console.ts";
 import { RecordingAsker } from "../helpers/recording_asker.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
-const decoder = new TextDecoder();
-
-/** Collects sd_notify datagrams. */
-class NotifySocket implements Disposable {
-  readonly path = `/tmp/askpw-notify-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.sock`;
-  #fd = bindDatagramSocket(this.path);
-  #received: string[] = [];
-
-  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      for (
-        let datagram = receiveDatagram(this.#fd, 4096);
-        datagram;
-        datagram = receiveDatagram(this.#fd, 4096)
-      ) {
-        this.#received.push(decoder.decode(datagram));
-      }
-      const found = this.#received.find((message) => pattern.test(message));
-      if (found) return found;
-      const left = deadline - performance.now();
-      if (left <= 0) throw new Error(`no ${pattern} in ${JSON.stringify(this.#received)}`);
-      await waitForEvents([{ fd: this.#fd }], left);
-    }
-  }
-
-  [Symbol.dispose](): void {
-    closeFd(this.#fd);
-    Deno.removeSync(this.path);
-  }
-}
 
 Deno.test({
   ...options,

@@ -16,10 +16,8 @@
  * OnFailure= fallback, the path units' globs).
  */
 import assert from "node:assert/strict";
-import { closeFd } from "../../src/ffi/file.ts";
-import { waitForEvents } from "../../src/ffi/poll.ts";
-import { bindDatagramSocket, receiveDatagram } from "../../src/ffi/socket.ts";
 import { RunningAgent, waitForAskFiles } from "../helpers/agents.ts";
+import { NotifySocket } from "../helpers/notify_socket.ts";
 import { PrivateNamespace } from "../helpers/private_namespace.ts";
 import { PtyConsole } from "../helpers/pty_console.ts";
 import { UserDirectory } from "../helpers/user_directory.ts";
@@ -58,40 +56,6 @@ function environment(unit: Map<string, string[]>, runtime = ""): Record<string, 
       return [text.slice(0, text.indexOf("=")), text.slice(text.indexOf("=") + 1)];
     }),
   );
-}
-
-/** Collects sd_notify datagrams on a socket anyone may send to. */
-class NotifySocket implements Disposable {
-  readonly path = `/tmp/askpw-unit-notify-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.sock`;
-  #fd = bindDatagramSocket(this.path);
-  #received: string[] = [];
-
-  constructor() {
-    Deno.chmodSync(this.path, 0o777);
-  }
-
-  async waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      for (
-        let datagram = receiveDatagram(this.#fd, 4096);
-        datagram;
-        datagram = receiveDatagram(this.#fd, 4096)
-      ) {
-        this.#received.push(decoder.decode(datagram));
-      }
-      const found = this.#received.find((message) => pattern.test(message));
-      if (found) return found;
-      const left = deadline - performance.now();
-      if (left <= 0) throw new Error(`no ${pattern} in ${JSON.stringify(this.#received)}`);
-      await waitForEvents([{ fd: this.#fd }], left);
-    }
-  }
-
-  [Symbol.dispose](): void {
-    closeFd(this.#fd);
-    Deno.removeSync(this.path);
-  }
 }
 
 let installed: Promise<string> | undefined;
@@ -194,7 +158,7 @@ Deno.test({
   const tree = await installTree();
   using pty = new PtyConsole();
   await using namespace = await consoleNamespace(pty);
-  using notify = new NotifySocket();
+  using notify = new NotifySocket({ anyone: true });
   const unit = readUnit(`${UNITS}system/askpw-agent.service`);
   const [program, ...args] = execStart(unit);
   assert.equal(program, "/usr/bin/askpw");
@@ -212,7 +176,7 @@ Deno.test({
       stderr: "piped",
     }).spawn(),
   );
-  await notify.waitFor(/^READY=1\n/);
+  await notify.waitFor(/^READY=1\n/, 20_000);
   const asker = new RunningAgent(
     namespace.command("systemd-ask-password", ["--no-tty", "--timeout=60", "Unit question:"], {
       stdin: "null",
@@ -230,7 +194,7 @@ Deno.test({
   // A clean stop (systemctl stop) is no failure: OnFailure= does not fire.
   agent.process.kill("SIGTERM");
   assert.equal((await agent.exit()).code, 0, agent.log);
-  await notify.waitFor(/^STOPPING=1/);
+  await notify.waitFor(/^STOPPING=1/, 20_000);
 });
 
 Deno.test({
@@ -243,7 +207,7 @@ Deno.test({
   await Deno.chown(pty.path, NOBODY, NOBODY);
   await using namespace = await consoleNamespace(pty);
   using user = new UserDirectory(NOBODY);
-  using notify = new NotifySocket();
+  using notify = new NotifySocket({ anyone: true });
   const unit = readUnit(`${UNITS}user/askpw-agent.service`);
   const [program, ...args] = execStart(unit, user.runtime);
   const env = environment(unit, user.runtime);
@@ -259,7 +223,7 @@ Deno.test({
       stderr: "piped",
     }).spawn(),
   );
-  await notify.waitFor(/^READY=1\n/);
+  await notify.waitFor(/^READY=1\n/, 20_000);
   // A system request first: the user's agent must leave it to the system's agents.
   await using system = new RunningAgent(
     namespace.command("systemd-ask-password", ["--no-tty", "--timeout=60", "System question:"], {
