@@ -558,13 +558,7 @@ export function sendWithDescriptors(
   const { address, length } = unixAddress(path);
   const fd = unixSocket(SocketConstants.SOCK_DGRAM, false, () => {});
   try {
-    const controlLength = CMSG_HEADER + 4 * fds.length;
-    const control = new Uint8Array(align8(controlLength));
-    const cmsg = new DataView(control.buffer);
-    cmsg.setBigUint64(0, BigInt(controlLength), true);
-    cmsg.setInt32(8, SocketConstants.SOL_SOCKET, true);
-    cmsg.setInt32(12, SocketConstants.SCM_RIGHTS, true);
-    fds.forEach((passed, index) => cmsg.setInt32(CMSG_HEADER + 4 * index, passed, true));
+    const control = rightsControl(fds);
     const iov = new BigUint64Array([
       BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(payload))),
       BigInt(payload.length),
@@ -688,6 +682,18 @@ export function receiveFromStream(fd: number, into: Uint8Array<ArrayBuffer>): St
   }
 }
 
+/** One SCM_RIGHTS control message carrying `fds`, padded for msg_control. */
+function rightsControl(fds: readonly number[]): Uint8Array<ArrayBuffer> {
+  const controlLength = CMSG_HEADER + 4 * fds.length;
+  const control = new Uint8Array(align8(controlLength));
+  const cmsg = new DataView(control.buffer);
+  cmsg.setBigUint64(0, BigInt(controlLength), true);
+  cmsg.setInt32(8, SocketConstants.SOL_SOCKET, true);
+  cmsg.setInt32(12, SocketConstants.SCM_RIGHTS, true);
+  fds.forEach((passed, index) => cmsg.setInt32(CMSG_HEADER + 4 * index, passed, true));
+  return control;
+}
+
 /** Sorts SOL_SOCKET control messages (credentials, a pidfd, descriptors) into `into`. */
 function readControlMessages(
   control: Uint8Array<ArrayBuffer>,
@@ -746,13 +752,7 @@ export function sendWithDescriptorsOn(
   payload: Uint8Array<ArrayBuffer>,
   fds: readonly number[],
 ): number {
-  const controlLength = CMSG_HEADER + 4 * fds.length;
-  const control = new Uint8Array(align8(controlLength));
-  const cmsg = new DataView(control.buffer);
-  cmsg.setBigUint64(0, BigInt(controlLength), true);
-  cmsg.setInt32(8, SocketConstants.SOL_SOCKET, true);
-  cmsg.setInt32(12, SocketConstants.SCM_RIGHTS, true);
-  fds.forEach((passed, index) => cmsg.setInt32(CMSG_HEADER + 4 * index, passed, true));
+  const control = rightsControl(fds);
   const iov = new BigUint64Array([
     BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(payload))),
     BigInt(payload.length),
