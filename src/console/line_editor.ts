@@ -6,6 +6,10 @@
  * The secret is kept in one preallocated `Uint8Array` and never turned into a
  * JS string, because strings are immutable and cannot be wiped.
  *
+ * Optionally (`reveal: true`), Ctrl-R shows the typed characters of a masked
+ * prompt and hides them again; the words it prints can be translated
+ * (`words`).
+ *
  * @example Usage
  * ```ts
  * import { LineEditor } from "./line_editor.ts";
@@ -23,6 +27,8 @@
  *
  * @module
  */
+
+import { displayWidth } from "./display_width.ts";
 
 /**
  * How typed characters are shown: one bullet per character (`"masked"`), the
@@ -98,14 +104,72 @@ export interface LineEditorOptions {
    * zeroes it, the caller frees it.
    */
   storage?: Uint8Array;
+  /**
+   * Whether Ctrl-R shows and hides the typed characters in masked mode;
+   * otherwise (and in echo and silent mode) Ctrl-R rings the bell.
+   *
+   * The shown characters are erased again before input ends, so that the
+   * secret never stays on screen: see {@linkcode LineEditor.conceal}.
+   *
+   * @default {false}
+   */
+  reveal?: boolean;
+  /**
+   * The words the editor prints, e.g. translated; those not given are
+   * {@linkcode englishWords}.
+   */
+  words?: Partial<LineEditorWords>;
 }
 
+/**
+ * The words a {@linkcode LineEditor} prints, each written as is (a trailing
+ * space or newline included).
+ *
+ * @example Usage
+ * ```ts
+ * import { LineEditor, type LineEditorWords } from "./line_editor.ts";
+ *
+ * const german: LineEditorWords = {
+ *   hint: "(Tabulator: keine Anzeige) ",
+ *   noEcho: "(keine Anzeige) ",
+ *   skipped: "(übersprungen)\n",
+ *   cancelled: "(abgebrochen)\n",
+ * };
+ * const editor = new LineEditor({ mode: "masked", words: german });
+ * ```
+ */
+export interface LineEditorWords {
+  /** Shown after the message in masked mode until the first key. */
+  hint: string;
+  /** Shown when TAB, or backspace as the first key, turns echo off. */
+  noEcho: string;
+  /** Shown when Ctrl-D skips the question; ends the line. */
+  skipped: string;
+  /** Shown when Ctrl-C cancels the question; ends the line. */
+  cancelled: string;
+}
+
+/**
+ * The English words, the defaults of {@linkcode LineEditorOptions.words}:
+ * systemd's own.
+ *
+ * @example Usage
+ * ```ts
+ * import { englishWords } from "./line_editor.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(englishWords.hint, "(press TAB for no echo) ");
+ * ```
+ */
+export const englishWords: Readonly<LineEditorWords> = Object.freeze({
+  hint: "(press TAB for no echo) ",
+  noEcho: "(no echo) ",
+  skipped: "(skipped)\n",
+  cancelled: "(cancelled)\n",
+});
+
 const encoder = new TextEncoder();
-const HINT = encoder.encode("(press TAB for no echo) ");
 const ERASE = encoder.encode("\b \b");
-const NO_ECHO = encoder.encode("(no echo) ");
-const SKIPPED = encoder.encode("(skipped)\n");
-const CANCELLED = encoder.encode("(cancelled)\n");
 const BULLET = encoder.encode("\u2022");
 // Shown in echo mode instead of bytes that are not a valid character, or are a
 // C1 control a terminal might act on, so echoing never injects sequences.
@@ -121,6 +185,7 @@ const BS = 0x08;
 const TAB = 0x09;
 const LF = 0x0a;
 const CR = 0x0d;
+const CTRL_R = 0x12;
 const CTRL_U = 0x15;
 const ESC = 0x1b;
 const DEL = 0x7f;
@@ -136,7 +201,8 @@ const ESCAPE_SS3 = 3; // after ESC O
  * does, with three improvements: Ctrl-C cancels instead of killing the agent,
  * escape sequences (arrow keys…) are swallowed instead of partly ending up in
  * the password, and a multi-byte character that does not fit is refused
- * whole.
+ * whole. With `reveal`, Ctrl-R toggles a masked prompt between bullets and
+ * the typed characters.
  *
  * @example Usage
  * ```ts
@@ -163,6 +229,16 @@ export class LineEditor {
   #units: Uint8Array;
   #maxBytes: number;
   #mode: EchoMode;
+  /** Whether Ctrl-R may reveal (the `reveal` option). */
+  #reveal: boolean;
+  /** Masked mode showing the typed characters instead of bullets. */
+  #revealed = false;
+  #hint: Uint8Array;
+  /** Columns the hint takes: what erasing it takes. */
+  #hintWidth: number;
+  #noEcho: Uint8Array;
+  #skipped: Uint8Array;
+  #cancelled: Uint8Array;
   /** Number of secret bytes stored. */
   #length = 0;
   /**
@@ -187,7 +263,8 @@ export class LineEditor {
   /**
    * Creates an editor with an empty, preallocated secret buffer.
    *
-   * @param options How to show typed characters and how many bytes to accept.
+   * @param options How to show typed characters, how many bytes to accept,
+   * whether Ctrl-R reveals and which words to print.
    * @throws {TypeError} If `options.mode` is not a known echo mode.
    * @throws {RangeError} If `options.maxBytes` is not a positive safe integer,
    * or `options.storage` is shorter than it.
@@ -200,7 +277,7 @@ export class LineEditor {
    * ```
    */
   constructor(options: LineEditorOptions) {
-    const { mode, maxBytes = DEFAULT_MAX_BYTES, storage } = options;
+    const { mode, maxBytes = DEFAULT_MAX_BYTES, storage, reveal = false } = options;
     if (mode !== "masked" && mode !== "echo" && mode !== "silent") {
       throw new TypeError(`Cannot create line editor: unknown echo mode "${mode}"`);
     }
@@ -218,11 +295,25 @@ export class LineEditor {
     }
     this.#buffer = storage ? storage.subarray(0, maxBytes) : new Uint8Array(maxBytes);
     this.#units = new Uint8Array(maxBytes);
+    this.#reveal = reveal;
+    // Not a spread: a word given as undefined is not given.
+    const words: LineEditorWords = {
+      hint: options.words?.hint ?? englishWords.hint,
+      noEcho: options.words?.noEcho ?? englishWords.noEcho,
+      skipped: options.words?.skipped ?? englishWords.skipped,
+      cancelled: options.words?.cancelled ?? englishWords.cancelled,
+    };
+    this.#hint = encoder.encode(words.hint);
+    this.#hintWidth = textWidth(words.hint);
+    this.#noEcho = encoder.encode(words.noEcho);
+    this.#skipped = encoder.encode(words.skipped);
+    this.#cancelled = encoder.encode(words.cancelled);
   }
 
   /**
    * Returns the bytes to print right after `"<message> "`: the hint
-   * `"(press TAB for no echo) "` in masked mode, nothing otherwise.
+   * (`"(press TAB for no echo) "` unless translated) in masked mode, nothing
+   * otherwise.
    *
    * The caller adds colours around it if it wants to; the first fed byte
    * erases the hint again.
@@ -242,7 +333,7 @@ export class LineEditor {
   begin(): Uint8Array {
     if (this.#mode !== "masked" || this.#started) return new Uint8Array(0);
     this.#hintShown = true;
-    return HINT.slice();
+    return this.#hint.slice();
   }
 
   /**
@@ -268,13 +359,14 @@ export class LineEditor {
    */
   feed(bytes: Uint8Array): FeedResult {
     if (this.#outcome !== undefined) return { output: new Uint8Array(0), outcome: this.#outcome };
-    const out = new Output(bytes.length * BULLET.length + 16, this.#mode === "echo");
+    const out = this.#output(bytes.length * BULLET.length + 16);
     for (let i = 0; i < bytes.length && this.#outcome === undefined; i++) {
       if (!this.#started) {
         this.#started = true;
         if (this.#hintShown) {
           this.#hintShown = false;
-          out.repeat(ERASE, HINT.length);
+          // By columns: a translated hint may hold multi-byte characters.
+          out.repeat(ERASE, this.#hintWidth);
         }
       }
       this.#step(bytes[i]!, out);
@@ -327,6 +419,57 @@ export class LineEditor {
   }
 
   /**
+   * Whether the typed characters are shown instead of bullets (Ctrl-R with
+   * the `reveal` option); {@linkcode mode} stays `"masked"` meanwhile.
+   *
+   * @returns `true` while the typed characters are shown.
+   *
+   * @example Usage
+   * ```ts
+   * import { LineEditor } from "./line_editor.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const editor = new LineEditor({ mode: "masked", reveal: true });
+   * editor.feed(new Uint8Array([0x61, 0x12])); // "a", Ctrl-R
+   * assert.equal(editor.revealed, true);
+   * assert.equal(editor.mode, "masked");
+   * editor.wipe();
+   * ```
+   */
+  get revealed(): boolean {
+    return this.#revealed;
+  }
+
+  /**
+   * Hides revealed characters again: returns the bytes that erase them and
+   * show bullets instead, and goes back to masked. Write them before leaving
+   * the prompt by another way than a key (a withdrawn request, a terminal
+   * going away), so that the secret does not stay on screen; Enter, Ctrl-D
+   * and Ctrl-C conceal by themselves.
+   *
+   * @returns A fresh array with the bytes to write, empty unless revealed.
+   *
+   * @example Usage
+   * ```ts
+   * import { LineEditor } from "./line_editor.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const editor = new LineEditor({ mode: "masked", reveal: true });
+   * editor.feed(new Uint8Array([0x61, 0x12])); // "a", Ctrl-R: shows "a"
+   * assert.equal(new TextDecoder().decode(editor.conceal()), "\b \b\u2022");
+   * assert.equal(editor.revealed, false);
+   * assert.equal(editor.conceal().length, 0);
+   * editor.wipe();
+   * ```
+   */
+  conceal(): Uint8Array {
+    if (!this.#revealed) return new Uint8Array(0);
+    const out = this.#output(this.#unitCount * (ERASE.length + BULLET.length));
+    this.#concealTo(out);
+    return out.finish();
+  }
+
+  /**
    * Overwrites the internal buffer with zeros; afterwards {@linkcode value}
    * is empty.
    *
@@ -344,6 +487,7 @@ export class LineEditor {
    * ```
    */
   wipe(): void {
+    this.#revealed = false;
     this.#buffer.fill(0);
     // The character lengths tell which characters were non-ASCII.
     this.#units.fill(0);
@@ -400,15 +544,18 @@ export class LineEditor {
       case NUL:
         // An incomplete character at the end stays in the secret (systemd
         // keeps such bytes); the line is over, so there is nothing to show.
+        this.#concealTo(out);
         out.byte(LF);
         this.#outcome = "submit";
         return;
       case CTRL_D:
-        out.bytes(SKIPPED);
+        this.#concealTo(out);
+        out.bytes(this.#skipped);
         this.#outcome = "skip";
         return;
       case CTRL_C:
-        out.bytes(CANCELLED);
+        this.#concealTo(out);
+        out.bytes(this.#cancelled);
         this.#outcome = "cancel";
         return;
       case CTRL_U:
@@ -420,12 +567,27 @@ export class LineEditor {
         return;
       case TAB:
         if (this.#mode !== "silent") {
-          const shownUnits = this.#unitCount;
-          this.#mode = "silent";
+          const shownColumns = this.#shownColumns();
+          this.#goSilent();
           // Now silent, so an interrupted character is grouped but not shown.
           this.#commitPending(out);
-          out.repeat(ERASE, shownUnits);
-          out.bytes(NO_ECHO);
+          out.repeat(ERASE, shownColumns);
+          out.bytes(this.#noEcho);
+          return;
+        }
+        break;
+      case CTRL_R:
+        if (this.#reveal && this.#mode === "masked") {
+          // Like any control key, it ends an interrupted character, which is
+          // then shown before the toggle.
+          this.#commitPending(out);
+          if (this.#revealed) {
+            this.#concealTo(out);
+          } else {
+            out.repeat(ERASE, this.#unitCount);
+            this.#revealed = true;
+            this.#echoAll(out);
+          }
           return;
         }
         break;
@@ -444,8 +606,9 @@ export class LineEditor {
     this.#dropPending();
     // One "\b \b" per character assumes each takes one column. Wide (CJK,
     // emoji) or zero-width (combining) characters would be mis-erased, which
-    // only affects echo mode cosmetically; systemd does the same.
-    if (this.#mode !== "silent") out.repeat(ERASE, this.#unitCount);
+    // only affects echo mode cosmetically; systemd does the same. Revealed
+    // characters are erased by their width, since nothing of them may stay.
+    out.repeat(ERASE, this.#shownColumns());
     this.#buffer.fill(0, 0, this.#length);
     this.#units.fill(0, 0, this.#unitCount);
     this.#length = 0;
@@ -465,14 +628,15 @@ export class LineEditor {
       this.#units[this.#unitCount] = 0;
       this.#length -= size;
       this.#shown = this.#length;
+      if (this.#revealed) out.repeat(ERASE, this.#unitWidth(this.#length, size));
+      else if (this.#mode !== "silent") out.bytes(ERASE);
       this.#buffer.fill(0, this.#length, this.#length + size);
-      if (this.#mode !== "silent") out.bytes(ERASE);
       return;
     }
     if (!this.#dirty && this.#mode !== "silent") {
       // Backspace as the very first key is systemd's other way to go silent.
-      this.#mode = "silent";
-      out.bytes(NO_ECHO);
+      this.#goSilent();
+      out.bytes(this.#noEcho);
       return;
     }
     out.byte(BEL);
@@ -524,14 +688,78 @@ export class LineEditor {
     this.#units[this.#unitCount++] = end - start;
     this.#shown = end;
     this.#pendingNeed = 0;
-    if (this.#mode === "masked") {
+    if (this.#mode === "masked" && !this.#revealed) {
       out.bytes(BULLET);
-    } else if (this.#mode === "echo") {
-      const c1 = end - start === 2 && this.#buffer[start] === 0xc2 &&
-        this.#buffer[start + 1]! < 0xa0;
-      if (valid && !c1) out.range(this.#buffer, start, end);
+    } else if (this.#mode !== "silent") {
+      if (valid && !this.#isC1(start, end - start)) out.range(this.#buffer, start, end);
       else out.bytes(REPLACEMENT);
     }
+  }
+
+  /** A new output buffer, wiped when it grows if it may hold typed characters. */
+  #output(capacity: number): Output {
+    return new Output(capacity, this.#mode === "echo" || this.#reveal);
+  }
+
+  #goSilent(): void {
+    this.#mode = "silent";
+    this.#revealed = false;
+  }
+
+  /** Columns the shown characters take, in the current mode. */
+  #shownColumns(): number {
+    if (this.#mode === "silent") return 0;
+    // Echo mode erases one column per character, as systemd does.
+    if (!this.#revealed) return this.#unitCount;
+    let columns = 0;
+    for (let i = 0, start = 0; i < this.#unitCount; i++) {
+      columns += this.#unitWidth(start, this.#units[i]!);
+      start += this.#units[i]!;
+    }
+    return columns;
+  }
+
+  /** Erases revealed characters and shows their bullets; no-op unless revealed. */
+  #concealTo(out: Output): void {
+    if (!this.#revealed) return;
+    out.repeat(ERASE, this.#shownColumns());
+    this.#revealed = false;
+    out.repeat(BULLET, this.#unitCount);
+  }
+
+  /** Writes every shown character as echo mode writes it. */
+  #echoAll(out: Output): void {
+    for (let i = 0, start = 0; i < this.#unitCount; i++) {
+      const size = this.#units[i]!;
+      if (this.#isValidUnit(start, size)) out.range(this.#buffer, start, start + size);
+      else out.bytes(REPLACEMENT);
+      start += size;
+    }
+  }
+
+  /**
+   * Whether the character of `size` bytes at `start` is echoed as itself: a
+   * whole UTF-8 sequence (followers were checked as they came) and no C1
+   * control.
+   */
+  #isValidUnit(start: number, size: number): boolean {
+    const lead = this.#buffer[start]!;
+    if (size === 1) return lead < 0x80;
+    return size === sequenceLength(lead) && !this.#isC1(start, size);
+  }
+
+  #isC1(start: number, size: number): boolean {
+    return size === 2 && this.#buffer[start] === 0xc2 && this.#buffer[start + 1]! < 0xa0;
+  }
+
+  /** Columns the character of `size` bytes at `start` takes when echoed. */
+  #unitWidth(start: number, size: number): number {
+    // U+FFFD takes one column.
+    if (!this.#isValidUnit(start, size)) return 1;
+    const buffer = this.#buffer;
+    let codePoint = size === 1 ? buffer[start]! : buffer[start]! & (0xff >> (size + 1));
+    for (let i = 1; i < size; i++) codePoint = (codePoint << 6) | (buffer[start + i]! & 0x3f);
+    return displayWidth(codePoint);
   }
 
   #dropPending(): void {
@@ -545,6 +773,13 @@ export class LineEditor {
     this.#refusedSeen = 0;
     this.#refusedNeed = 0;
   }
+}
+
+/** Columns `text` takes on a terminal. */
+function textWidth(text: string): number {
+  let columns = 0;
+  for (const character of text) columns += displayWidth(character.codePointAt(0)!);
+  return columns;
 }
 
 /**
@@ -615,8 +850,8 @@ class Output {
     while (capacity < needed) capacity *= 2;
     const next = new Uint8Array(capacity);
     next.set(this.#buffer.subarray(0, this.#length));
-    // In echo mode the output contains typed characters: do not leave a copy
-    // behind for the garbage collector.
+    // In echo mode, and when revealing, the output contains typed characters:
+    // do not leave a copy behind for the garbage collector.
     if (this.#mayHoldSecret) this.#buffer.fill(0);
     this.#buffer = next;
   }

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { concatBytes } from "../../src/concat_bytes.ts";
-import { type EchoMode, LineEditor, type LineOutcome } from "../../src/console/line_editor.ts";
+import {
+  type EchoMode,
+  englishWords,
+  LineEditor,
+  type LineEditorOptions,
+  type LineOutcome,
+} from "../../src/console/line_editor.ts";
 
 const encoder = new TextEncoder();
 
@@ -383,4 +389,305 @@ Deno.test("LineEditor rejects invalid options", () => {
   assert.throws(() => new LineEditor({ mode: "masked", maxBytes: 1.5 }), RangeError);
   assert.throws(() => new LineEditor({ mode: "masked", maxBytes: NaN }), RangeError);
   assert.throws(() => new LineEditor({ mode: "loud" as EchoMode }), TypeError);
+});
+
+// Ctrl-R reveal (the `reveal` option) and translated words.
+
+const CTRL_R = "\x12";
+
+/** Like run(), with any options. */
+function runWith(options: LineEditorOptions, input: Uint8Array | string) {
+  const editor = new LineEditor(options);
+  const hint = editor.begin();
+  const result = editor.feed(typeof input === "string" ? b(input) : input);
+  return { editor, hint, ...result };
+}
+
+const revealing = { mode: "masked", reveal: true } as const;
+
+Deno.test("LineEditor reveals on Ctrl-R: the bullets are erased and the characters shown", () => {
+  const { output, outcome, editor } = runWith(revealing, `ab${CTRL_R}`);
+  assert.deepEqual(output, concat(HINT_ERASE, BULLET, BULLET, ERASE, ERASE, b("ab")));
+  assert.equal(outcome, undefined);
+  assert.equal(editor.revealed, true);
+  assert.equal(editor.mode, "masked");
+  assert.deepEqual(editor.value, b("ab"));
+});
+
+Deno.test("LineEditor conceals on a second Ctrl-R: the characters are erased and bullets shown", () => {
+  const { output, editor } = runWith(revealing, `ab${CTRL_R}${CTRL_R}c`);
+  assert.deepEqual(
+    output,
+    concat(HINT_ERASE, BULLET, BULLET, ERASE, ERASE, b("ab"), ERASE, ERASE, BULLET, BULLET, BULLET),
+  );
+  assert.equal(editor.revealed, false);
+  assert.deepEqual(editor.value, b("abc"));
+});
+
+Deno.test("LineEditor reveals on Ctrl-R as the first key, with nothing typed", () => {
+  const { output, editor } = runWith(revealing, CTRL_R);
+  assert.deepEqual(output, HINT_ERASE);
+  assert.equal(editor.revealed, true);
+});
+
+Deno.test("LineEditor echoes characters typed while revealed", () => {
+  const { output, editor } = runWith(revealing, `a${CTRL_R}b\u00e4\u{1f510}`);
+  assert.deepEqual(output, concat(HINT_ERASE, BULLET, ERASE, b("ab\u00e4\u{1f510}")));
+  assert.deepEqual(editor.value, b("ab\u00e4\u{1f510}"));
+});
+
+Deno.test("LineEditor erases by width on backspace while revealed", () => {
+  const { output, editor } = runWith(revealing, `a\u6f22${CTRL_R}\x7f\x7f`);
+  assert.deepEqual(
+    output,
+    concat(HINT_ERASE, BULLET, BULLET, ERASE, ERASE, b("a\u6f22"), ERASE, ERASE, ERASE),
+  );
+  assert.equal(editor.value.length, 0);
+  assert.equal(editor.revealed, true);
+});
+
+Deno.test("LineEditor reveals and conceals a wide character by its two columns", () => {
+  const { output } = runWith(revealing, `\u6f22${CTRL_R}${CTRL_R}`);
+  assert.deepEqual(output, concat(HINT_ERASE, BULLET, ERASE, b("\u6f22"), ERASE, ERASE, BULLET));
+});
+
+Deno.test("LineEditor erases nothing for a combining mark while revealed", () => {
+  // "e" + U+0301: two characters, two bullets, but one column when shown.
+  const toggled = runWith(revealing, `e\u0301${CTRL_R}${CTRL_R}`);
+  assert.deepEqual(
+    toggled.output,
+    concat(HINT_ERASE, BULLET, BULLET, ERASE, ERASE, b("e\u0301"), ERASE, BULLET, BULLET),
+  );
+
+  const backspace = runWith(revealing, `e\u0301${CTRL_R}\x7f`);
+  assert.deepEqual(
+    backspace.output,
+    concat(HINT_ERASE, BULLET, BULLET, ERASE, ERASE, b("e\u0301")),
+  );
+  assert.deepEqual(backspace.editor.value, b("e"));
+});
+
+Deno.test("LineEditor erases by width on Ctrl-U while revealed", () => {
+  const { output, editor } = runWith(revealing, `\u6f22e\u0301${CTRL_R}\x15x`);
+  assert.deepEqual(
+    output,
+    concat(
+      HINT_ERASE,
+      repeat("\u2022", 3),
+      repeat("\b \b", 3),
+      b("\u6f22e\u0301"),
+      ERASE,
+      ERASE,
+      ERASE,
+      b("x"),
+    ),
+  );
+  assert.deepEqual(editor.value, b("x"));
+  assert.equal(editor.revealed, true);
+});
+
+Deno.test("LineEditor reveals invalid UTF-8 and C1 controls as U+FFFD, one column each", () => {
+  const input = concat(new Uint8Array([0x61, 0xff, 0xc2, 0x9b, 0xe2, 0x82]), b(CTRL_R + CTRL_R));
+  const { output, editor } = runWith(revealing, input);
+  // The interrupted E2 82 is one more character, shown before the toggle.
+  assert.deepEqual(
+    output,
+    concat(
+      HINT_ERASE,
+      repeat("\u2022", 4),
+      repeat("\b \b", 4),
+      b("a\ufffd\ufffd\ufffd"),
+      repeat("\b \b", 4),
+      repeat("\u2022", 4),
+    ),
+  );
+  assert.deepEqual(editor.value, new Uint8Array([0x61, 0xff, 0xc2, 0x9b, 0xe2, 0x82]));
+});
+
+Deno.test("LineEditor conceals before the newline on Enter while revealed", () => {
+  const { output, outcome, editor } = runWith(revealing, `a\u6f22${CTRL_R}\r`);
+  assert.deepEqual(
+    output,
+    concat(
+      HINT_ERASE,
+      BULLET,
+      BULLET,
+      ERASE,
+      ERASE,
+      b("a\u6f22"),
+      repeat("\b \b", 3),
+      BULLET,
+      BULLET,
+      NEWLINE,
+    ),
+  );
+  assert.equal(outcome, "submit");
+  assert.equal(editor.revealed, false);
+  assert.deepEqual(editor.value, b("a\u6f22"));
+});
+
+Deno.test("LineEditor conceals before (skipped) and (cancelled) while revealed", () => {
+  const skip = runWith(revealing, `ab${CTRL_R}\x04`);
+  assert.deepEqual(
+    skip.output,
+    concat(
+      HINT_ERASE,
+      BULLET,
+      BULLET,
+      ERASE,
+      ERASE,
+      b("ab"),
+      ERASE,
+      ERASE,
+      BULLET,
+      BULLET,
+      b("(skipped)\n"),
+    ),
+  );
+  assert.equal(skip.outcome, "skip");
+  assert.equal(skip.editor.revealed, false);
+
+  const cancel = runWith(revealing, `ab${CTRL_R}\x03`);
+  assert.deepEqual(
+    cancel.output,
+    concat(
+      HINT_ERASE,
+      BULLET,
+      BULLET,
+      ERASE,
+      ERASE,
+      b("ab"),
+      ERASE,
+      ERASE,
+      BULLET,
+      BULLET,
+      b("(cancelled)\n"),
+    ),
+  );
+  assert.equal(cancel.outcome, "cancel");
+  assert.equal(cancel.editor.revealed, false);
+});
+
+Deno.test("LineEditor.conceal() erases revealed characters and masks them again", () => {
+  const { editor } = runWith(revealing, `\u6f22b${CTRL_R}`);
+  assert.deepEqual(editor.conceal(), concat(repeat("\b \b", 3), BULLET, BULLET));
+  assert.equal(editor.revealed, false);
+  assert.equal(editor.mode, "masked");
+  assert.deepEqual(editor.conceal(), new Uint8Array(0));
+  assert.deepEqual(editor.feed(b("c")).output, BULLET);
+  assert.deepEqual(editor.value, b("\u6f22bc"));
+});
+
+Deno.test("LineEditor.conceal() returns nothing unless revealed", () => {
+  assert.deepEqual(runWith(revealing, "ab").editor.conceal(), new Uint8Array(0));
+  assert.deepEqual(run("masked", "ab").editor.conceal(), new Uint8Array(0));
+  assert.deepEqual(run("echo", "ab").editor.conceal(), new Uint8Array(0));
+  assert.equal(run("echo", "ab").editor.revealed, false);
+});
+
+Deno.test("LineEditor rings the bell on Ctrl-R in silent and echo mode and without reveal", () => {
+  const off = run("masked", `ab${CTRL_R}`);
+  assert.deepEqual(off.output, concat(HINT_ERASE, BULLET, BULLET, BELL));
+  assert.equal(off.editor.revealed, false);
+
+  const echo = runWith({ mode: "echo", reveal: true }, `ab${CTRL_R}`);
+  assert.deepEqual(echo.output, b("ab\x07"));
+  assert.equal(echo.editor.revealed, false);
+
+  const silent = runWith({ mode: "silent", reveal: true }, `ab${CTRL_R}`);
+  assert.deepEqual(silent.output, BELL);
+  assert.equal(silent.editor.revealed, false);
+
+  const afterTab = runWith(revealing, `a\t${CTRL_R}`);
+  assert.deepEqual(afterTab.output, concat(HINT_ERASE, BULLET, ERASE, NO_ECHO, BELL));
+  assert.equal(afterTab.editor.revealed, false);
+  assert.deepEqual(afterTab.editor.value, b("a"));
+});
+
+Deno.test("LineEditor goes silent on TAB while revealed, erasing the shown characters by width", () => {
+  const { output, editor } = runWith(revealing, `a\u6f22${CTRL_R}\t${CTRL_R}b\r`);
+  assert.deepEqual(
+    output,
+    concat(
+      HINT_ERASE,
+      BULLET,
+      BULLET,
+      ERASE,
+      ERASE,
+      b("a\u6f22"),
+      repeat("\b \b", 3),
+      NO_ECHO,
+      BELL,
+      NEWLINE,
+    ),
+  );
+  assert.equal(editor.mode, "silent");
+  assert.equal(editor.revealed, false);
+  assert.deepEqual(editor.value, b("a\u6f22b"));
+});
+
+Deno.test("LineEditor goes silent on backspace as the first key after Ctrl-R", () => {
+  const { output, editor } = runWith(revealing, `${CTRL_R}\x7fa`);
+  assert.deepEqual(output, concat(HINT_ERASE, NO_ECHO));
+  assert.equal(editor.mode, "silent");
+  assert.equal(editor.revealed, false);
+});
+
+Deno.test("LineEditor.wipe() leaves nothing revealed", () => {
+  const { editor } = runWith(revealing, `ab${CTRL_R}`);
+  editor.wipe();
+  assert.equal(editor.revealed, false);
+  assert.deepEqual(editor.conceal(), new Uint8Array(0));
+});
+
+Deno.test("englishWords are the default words, systemd's", () => {
+  assert.deepEqual({ ...englishWords }, {
+    hint: "(press TAB for no echo) ",
+    noEcho: "(no echo) ",
+    skipped: "(skipped)\n",
+    cancelled: "(cancelled)\n",
+  });
+  assert.ok(Object.isFrozen(englishWords));
+  const { output, hint } = runWith({ mode: "masked", words: {} }, "\t\x04");
+  assert.deepEqual(hint, HINT);
+  assert.deepEqual(output, concat(HINT_ERASE, NO_ECHO, b("(skipped)\n")));
+});
+
+Deno.test("LineEditor prints translated words", () => {
+  const words = {
+    hint: "(Tabulator: keine Anzeige) ",
+    noEcho: "(keine Anzeige) ",
+    skipped: "(\u00fcbersprungen)\n",
+    cancelled: "(abgebrochen)\n",
+  };
+  const skip = runWith({ mode: "masked", words }, "\t\x04");
+  assert.deepEqual(skip.hint, b(words.hint));
+  assert.deepEqual(skip.output, concat(repeat("\b \b", 27), b(words.noEcho), b(words.skipped)));
+
+  const cancel = runWith({ mode: "echo", words }, "\x7f\x03");
+  assert.deepEqual(cancel.hint, new Uint8Array(0));
+  assert.deepEqual(cancel.output, b(words.noEcho + words.cancelled));
+});
+
+Deno.test("LineEditor takes some words and the English ones for the rest", () => {
+  const words = { noEcho: "(stumm) ", skipped: undefined };
+  const { output, hint } = runWith({ mode: "masked", words }, "\t\x03");
+  assert.deepEqual(hint, HINT);
+  assert.deepEqual(output, concat(HINT_ERASE, b("(stumm) (cancelled)\n")));
+});
+
+Deno.test("LineEditor erases a non-ASCII hint by its columns, not its bytes", () => {
+  // 28 columns in 29 bytes: "ü" takes two bytes and one column.
+  const german = runWith({ mode: "masked", words: { hint: "(TAB drücken: ohne Anzeige) " } }, "a");
+  assert.equal(german.hint.length, 29);
+  assert.deepEqual(german.output, concat(repeat("\b \b", 28), BULLET));
+
+  // Six wide characters and six ASCII ones: 18 columns in 24 bytes.
+  const japanese = runWith({ mode: "masked", words: { hint: "(TABで表示しない) " } }, "a");
+  assert.equal(japanese.hint.length, 24);
+  assert.deepEqual(japanese.output, concat(repeat("\b \b", 18), BULLET));
+
+  // Two combining accents: 9 columns in 11 characters.
+  const combining = runWith({ mode: "masked", words: { hint: "(re\u0301sume\u0301) " } }, "a");
+  assert.deepEqual(combining.output, concat(repeat("\b \b", 9), BULLET));
 });
