@@ -71,7 +71,11 @@ export async function main(args: readonly string[]): Promise<number> {
       return 0;
     }
     const { agentCommand } = await import("./agent_command.ts");
-    return await agentCommand(commandLine, log);
+    return await agentCommand({
+      ...commandLine,
+      reveal: commandLine.reveal && kernel.reveal,
+      beep: commandLine.beep || kernel.beep,
+    }, log);
   } catch (error) {
     restoreAllTerminals();
     log.error(error instanceof Error ? error.message : String(error));

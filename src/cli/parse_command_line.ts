@@ -30,6 +30,10 @@ export interface CommandLine {
    * never the system one: the per-user agent that `systemd --user` runs.
    */
   user: boolean;
+  /** `--no-reveal` (or `rd.askpw.reveal=0`): no Ctrl-R at console prompts. */
+  reveal: boolean;
+  /** `--beep` (or `rd.askpw.beep=1`): a tone when a prompt appears. */
+  beep: boolean;
 }
 
 /** A command-line mistake; reported as one line with exit status 2. */
@@ -68,6 +72,8 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     cacheSeconds: 150,
     plymouth: false,
     user: false,
+    reveal: true,
+    beep: false,
   };
   let command: string | undefined;
   for (const arg of args) {
@@ -79,6 +85,8 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     else if (arg === "--console") result.console = true;
     else if (arg === "--plymouth") result.plymouth = true;
     else if (arg === "--user") result.user = true;
+    else if (arg === "--no-reveal") result.reveal = false;
+    else if (arg === "--beep") result.beep = true;
     else if (arg.startsWith("--console=")) {
       const device = arg.slice("--console=".length);
       if (device === "") {
@@ -117,6 +125,9 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   if (result.user && result.command === "list") {
     throw new UsageError("--user only goes with query and watch");
   }
+  if ((!result.reveal || result.beep) && result.command === "list") {
+    throw new UsageError("--no-reveal and --beep only go with query and watch");
+  }
   if (typeof result.console === "string" && result.consoles) {
     throw new UsageError("--console=DEVICE and --consoles= conflict");
   }
@@ -149,6 +160,9 @@ Options:
   --consoles=DEV,DEV  Use these consoles instead of /sys/class/tty/console/active
   --user              Answer only this user's requests, in
                       $XDG_RUNTIME_DIR/systemd/ask-password (the per-user agent)
+  --no-reveal         No Ctrl-R at console prompts (it shows and hides what was typed)
+  --beep              A tone when a prompt appears, a low one after a wrong answer
+                      (the VT's speaker; BEL on a serial console)
   --json              With list: print JSON
   --no-cache          Never answer AcceptCached=1 requests with passwords typed earlier
   --cache-time=SEC    Keep typed passwords for AcceptCached=1 requests SEC seconds
@@ -159,5 +173,11 @@ Options:
   --version           Show the version
 
 Keys at a prompt: Enter submits, TAB or a first Backspace hides input,
-Ctrl-U clears, Ctrl-D skips the request, Ctrl-C aborts it without a reply.
+Ctrl-R shows or hides what was typed, Ctrl-U clears, Ctrl-D skips the
+request, Ctrl-C aborts it without a reply.
+
+On a virtual terminal the line above the prompt names the keyboard layout
+(KEYMAP= of /etc/vconsole.conf, or vconsole.keymap=) and warns while Caps Lock
+is on. askpw's own words follow LC_ALL, LC_MESSAGES or LANG (or
+/etc/locale.conf): English, German, French or Spanish.
 `;

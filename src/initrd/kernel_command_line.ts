@@ -1,7 +1,8 @@
 /**
  * askpw's kernel command-line options, honoured in the initrd only (the
  * `rd.` prefix promises that): `rd.askpw=0` disables askpw, `rd.askpw.debug`
- * logs more.
+ * logs more, `rd.askpw.reveal=0` takes the reveal key away, `rd.askpw.beep=1`
+ * sounds a tone when a prompt appears.
  *
  * @module
  */
@@ -13,7 +14,14 @@ export interface KernelOptions {
   disabled: boolean;
   /** `rd.askpw.debug`: log debug lines. */
   debug: boolean;
+  /** `rd.askpw.reveal=0`: no reveal key (Ctrl-R) at console prompts; on by default. */
+  reveal: boolean;
+  /** `rd.askpw.beep=1`: a tone when a prompt appears, another after a wrong answer. */
+  beep: boolean;
 }
+
+/** The options when the kernel command line says nothing. */
+const DEFAULTS: KernelOptions = { disabled: false, debug: false, reveal: true, beep: false };
 
 /**
  * Splits a kernel command line into words as the kernel does: whitespace
@@ -55,19 +63,21 @@ export function splitKernelCommandLine(text: string): string[] {
  * @example Usage
  * ```ts
  * import { parseKernelOptions } from "./kernel_command_line.ts";
- * parseKernelOptions("console=ttyS0 rd.askpw=0"); // { disabled: true, debug: false }
+ * parseKernelOptions("console=ttyS0 rd.askpw=0").disabled; // true
  * ```
  * @param text The command line.
  * @returns The options.
  */
 export function parseKernelOptions(text: string): KernelOptions {
-  const options: KernelOptions = { disabled: false, debug: false };
+  const options: KernelOptions = { ...DEFAULTS };
   for (const word of splitKernelCommandLine(text)) {
     const [key, value] = word.includes("=")
       ? [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)]
       : [word, undefined];
     if (key === "rd.askpw") options.disabled = /^(0|no|false|off)$/i.test(value ?? "1");
-    else if (key === "rd.askpw.debug") options.debug = !/^(0|no|false|off)$/i.test(value ?? "1");
+    else if (key === "rd.askpw.debug") options.debug = isOn(value);
+    else if (key === "rd.askpw.reveal") options.reveal = isOn(value);
+    else if (key === "rd.askpw.beep") options.beep = isOn(value);
   }
   return options;
 }
@@ -88,13 +98,18 @@ export function initrdKernelOptions(
   paths: { initrdRelease?: string; cmdline?: string } = {},
 ): KernelOptions {
   if (!pathExists(paths.initrdRelease ?? "/etc/initrd-release")) {
-    return { disabled: false, debug: false };
+    return { ...DEFAULTS };
   }
   try {
     return parseKernelOptions(
       new TextDecoder().decode(readSmallFile(paths.cmdline ?? "/proc/cmdline")),
     );
   } catch {
-    return { disabled: false, debug: false };
+    return { ...DEFAULTS };
   }
+}
+
+/** A boolean option: on when bare or set to anything but 0, no, false or off. */
+function isOn(value: string | undefined): boolean {
+  return !/^(0|no|false|off)$/i.test(value ?? "1");
 }

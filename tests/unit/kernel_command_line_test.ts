@@ -13,13 +13,27 @@ Deno.test("parseKernelOptions: rd.askpw=0 disables, rd.askpw.debug logs more", (
   assert.deepEqual(parseKernelOptions("console=ttyS0 rd.askpw=0"), {
     disabled: true,
     debug: false,
+    reveal: true,
+    beep: false,
   });
-  assert.deepEqual(parseKernelOptions("rd.askpw.debug quiet"), { disabled: false, debug: true });
+  assert.deepEqual(parseKernelOptions("rd.askpw.debug quiet"), {
+    disabled: false,
+    debug: true,
+    reveal: true,
+    beep: false,
+  });
   assert.deepEqual(parseKernelOptions("rd.askpw=1 rd.askpw.debug=0"), {
     disabled: false,
     debug: false,
+    reveal: true,
+    beep: false,
   });
-  assert.deepEqual(parseKernelOptions("rd.askpw=no"), { disabled: true, debug: false });
+  assert.deepEqual(parseKernelOptions("rd.askpw=no"), {
+    disabled: true,
+    debug: false,
+    reveal: true,
+    beep: false,
+  });
 });
 
 Deno.test("parseKernelOptions: the last mention wins; look-alikes are ignored", () => {
@@ -36,12 +50,25 @@ Deno.test("initrdKernelOptions: only inside an initrd (/etc/initrd-release)", as
     {
       disabled: false,
       debug: false,
+      reveal: true,
+      beep: false,
     },
   );
   await Deno.writeTextFile(`${dir}/initrd-release`, "");
   assert.deepEqual(
     initrdKernelOptions({ initrdRelease: `${dir}/initrd-release`, cmdline: `${dir}/cmdline` }),
-    { disabled: true, debug: true },
+    { disabled: true, debug: true, reveal: true, beep: false },
   );
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("parseKernelOptions: rd.askpw.reveal=0 takes the reveal key away, rd.askpw.beep=1 rings", () => {
+  assert.equal(parseKernelOptions("quiet").reveal, true);
+  assert.equal(parseKernelOptions("rd.askpw.reveal=0").reveal, false);
+  assert.equal(parseKernelOptions("rd.askpw.reveal=off rd.askpw.reveal").reveal, true);
+  assert.equal(parseKernelOptions("quiet").beep, false);
+  assert.equal(parseKernelOptions("rd.askpw.beep=1").beep, true);
+  assert.equal(parseKernelOptions("rd.askpw.beep").beep, true);
+  assert.equal(parseKernelOptions("rd.askpw.beep=1 rd.askpw.beep=no").beep, false);
+  assert.equal(parseKernelOptions("askpw.beep=1 rd.askpw.beeps=1").beep, false);
 });

@@ -55,3 +55,13 @@ Deno.test("main: --help and --version exit 0", async () => {
   assert.equal(await main(["--version"]), 0);
   assert.equal(await main(["--help"]), 0);
 });
+
+Deno.test("parseCommandLine: --no-reveal and --beep (defaults: reveal on, no beep)", () => {
+  const plain = parseCommandLine(["watch"]);
+  assert.equal(plain.reveal, true);
+  assert.equal(plain.beep, false);
+  const set = parseCommandLine(["query", "--no-reveal", "--beep"]);
+  assert.equal(set.reveal, false);
+  assert.equal(set.beep, true);
+  assert.throws(() => parseCommandLine(["list", "--beep"]), UsageError);
+});
