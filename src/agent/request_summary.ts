@@ -9,7 +9,8 @@
  */
 import { sanitizeMessage } from "../console/sanitize_message.ts";
 import { describeAsker } from "../protocol/asker_identity.ts";
-import { describeDisk, kindLabel } from "../protocol/request_kind.ts";
+import { type DiskIdentity, kindLabel } from "../protocol/request_kind.ts";
+import { Translator } from "../i18n/translator.ts";
 import type { AskContext } from "./frontend.ts";
 
 /** Names in the summary are cut to this many characters. */
@@ -23,6 +24,10 @@ export interface SummaryOptions {
   secondsLeft?: number;
   /** Leave out who asks (Plymouth, when space is short). */
   withoutAsker?: boolean;
+  /** The keyboard layout to name (on a VT and in Plymouth; not on a serial line). */
+  layout?: string;
+  /** The person's language; English when not given. */
+  words?: Translator;
 }
 
 /**
@@ -42,13 +47,18 @@ export function requestSummary(
   context: AskContext,
   options: SummaryOptions = {},
 ): string | undefined {
+  const words = options.words ?? Translator.english;
   const parts: string[] = [];
   const label = context.kind ? kindLabel(context.kind) : undefined;
-  if (label) parts.push(label);
-  if (context.disk) parts.push(sanitizeMessage(describeDisk(context.disk), NAME_CODE_POINTS));
-  if (options.secondsLeft !== undefined) parts.push(formatTimeLeft(options.secondsLeft));
+  if (label) parts.push(words.text(label));
+  if (context.disk) parts.push(sanitizeMessage(diskWords(context.disk, words), NAME_CODE_POINTS));
+  if (options.layout) {
+    parts.push(words.text("keyboard {layout}", { layout: sanitizeMessage(options.layout, 64) }));
+  }
+  if (options.secondsLeft !== undefined) parts.push(formatTimeLeft(options.secondsLeft, words));
   if (context.asker && !options.withoutAsker) {
-    parts.push(`asked by ${sanitizeMessage(describeAsker(context.asker), NAME_CODE_POINTS)}`);
+    const asker = sanitizeMessage(describeAsker(context.asker), NAME_CODE_POINTS);
+    parts.push(words.text("asked by {asker}", { asker }));
   }
   return parts.length > 0 ? parts.join(" · ") : undefined;
 }
@@ -64,16 +74,30 @@ export function requestSummary(
  * // "The previous PIN was not accepted (attempt 2)."
  * ```
  * @param context What the agent knows of the request.
+ * @param words The person's language; English when not given.
  * @returns The notice.
  */
-export function retryNotice(context: AskContext): string | undefined {
+export function retryNotice(
+  context: AskContext,
+  words: Translator = Translator.english,
+): string | undefined {
   if (context.attempt <= 1) return undefined;
-  const what = context.previous === "pin"
-    ? "PIN"
-    : context.previous === "password" || context.previous === "question"
-    ? "answer"
-    : "passphrase";
-  return `The previous ${what} was not accepted (attempt ${context.attempt}).`;
+  const params = { attempt: context.attempt };
+  if (context.previous === "pin") {
+    return words.text("The previous PIN was not accepted (attempt {attempt}).", params);
+  }
+  if (context.previous === "password" || context.previous === "question") {
+    return words.text("The previous answer was not accepted (attempt {attempt}).", params);
+  }
+  return words.text("The previous passphrase was not accepted (attempt {attempt}).", params);
+}
+
+/** The disk in the person's words: "disk root (/dev/vda2)", "disk root". */
+function diskWords(disk: DiskIdentity, words: Translator): string {
+  if (disk.volume && disk.device) {
+    return words.text("disk {volume} ({device})", { volume: disk.volume, device: disk.device });
+  }
+  return words.text("disk {name}", { name: (disk.volume ?? disk.device)! });
 }
 
 /**
@@ -104,11 +128,16 @@ export function secondsUntil(notAfter: bigint, now: bigint): number | undefined 
  * formatTimeLeft(90); // "1 min 30 s left"
  * ```
  * @param seconds Seconds left.
+ * @param words The person's language; English when not given.
  * @returns The words.
  */
-export function formatTimeLeft(seconds: number): string {
-  if (seconds < 60) return `${seconds} s left`;
+export function formatTimeLeft(seconds: number, words: Translator = Translator.english): string {
+  if (seconds < 60) return words.plural("{count} s left", "{count} s left", seconds);
   const minutes = Math.floor(seconds / 60);
   const rest = seconds % 60;
-  return rest === 0 ? `${minutes} min left` : `${minutes} min ${rest} s left`;
+  return rest === 0
+    ? words.plural("{count} min left", "{count} min left", minutes)
+    : words.plural("{count} min {seconds} s left", "{count} min {seconds} s left", minutes, {
+      seconds: rest,
+    });
 }

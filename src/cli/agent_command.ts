@@ -21,6 +21,10 @@ import { Reactor } from "../reactor/reactor.ts";
 import { secretMemory } from "../secrets/secret_memory.ts";
 import type { CommandLine } from "./parse_command_line.ts";
 import { notify, verifyManagerPidfdIds } from "./service_manager.ts";
+import { keyboardLayout } from "../initrd/keyboard_layout.ts";
+import { messageLanguage } from "../i18n/locale.ts";
+import { Translator } from "../i18n/translator.ts";
+import { CapsLockWatcher } from "../console/caps_lock_watcher.ts";
 
 /** How long an orderly shutdown may take after SIGTERM before we force it. */
 const SHUTDOWN_GRACE_MS = 800;
@@ -78,6 +82,12 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
     const muteKernel = mode === "console" || mode === "auto" ||
       (mode === "device" && activeConsoleDevices().includes(commandLine.console as string));
     const frontends: Frontend[] = [];
+    // What every prompt adds for the person: the layout, Caps Lock, their language.
+    const words = new Translator(messageLanguage());
+    const layout = keyboardLayout();
+    const capsLock = new CapsLockWatcher({ reactor, log });
+    const { reveal, beep } = commandLine;
+    log.debug(`Prompts in "${words.language}", keyboard layout ${layout}`);
     let monitor: PlymouthMonitor | undefined;
     if (mode === "plymouth" || mode === "auto") {
       monitor = new PlymouthMonitor(log, reactor);
@@ -87,7 +97,9 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
           log.error(`The plymouthd monitor stopped: ${(error as Error).message}`)
         ),
       );
-      frontends.push(new PlymouthFrontend({ monitor, log, reactor }));
+      frontends.push(
+        new PlymouthFrontend({ monitor, log, reactor, layout, words, capsLock, beep }),
+      );
     }
     // Watching, a console that went away is tried again on tty hot-plug events.
     const ttyEvents = agentMode === "watch" && mode !== "terminal" ? new ChangeSignal() : undefined;
@@ -100,6 +112,11 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
         muteKernelMessages: muteKernel,
         plymouth: monitor,
         hotplug: ttyEvents,
+        layout,
+        reveal,
+        beep,
+        words,
+        capsLock,
       });
     let discoverFrontends: AgentOptions["discoverFrontends"];
     let consoles: () => string[] = () => [];

@@ -20,12 +20,22 @@ import { secretMemory } from "../secrets/secret_memory.ts";
 import { type EchoMode, LineEditor } from "./line_editor.ts";
 import { sanitizeMessage } from "./sanitize_message.ts";
 import { Terminal } from "./terminal.ts";
+import { Translator } from "../i18n/translator.ts";
+import {
+  isVirtualTerminal,
+  KeyboardLockFlags,
+  keyboardLockFlags,
+} from "../ffi/virtual_terminal.ts";
+import type { CapsLockWatcher } from "./caps_lock_watcher.ts";
+import { soundCue } from "./sound_cue.ts";
 
 const encoder = new TextEncoder();
 const HIGHLIGHT = "\x1b[0;1;39m";
 const GREY = "\x1b[0;90m";
 const DIM = "\x1b[0;2m";
 const RESET = "\x1b[0m";
+/** Bold on a yellow ground: a warning that the eye finds at once. */
+const WARNING = "\x1b[0;1;30;43m";
 
 /** Options for a {@linkcode ConsoleFrontend}. */
 export interface ConsoleFrontendOptions {
@@ -47,6 +57,19 @@ export interface ConsoleFrontendOptions {
    * it, a console that went away stays away.
    */
   hotplug?: ChangeSignal;
+  /**
+   * The keyboard layout, named on the summary line of a virtual terminal
+   * (a serial line's own terminal does the mapping: nothing is named there).
+   */
+  layout?: string;
+  /** Ctrl-R shows and hides what was typed at a masked prompt (never `Silent=1`). */
+  reveal?: boolean;
+  /** A tone when a prompt appears, another after a wrong answer (BEL on a serial line). */
+  beep?: boolean;
+  /** The person's language for askpw's own words; English when not given. */
+  words?: Translator;
+  /** Caps Lock changes from the keyboards, shown beside a VT's prompt. */
+  capsLock?: CapsLockWatcher;
 }
 
 /** Prompts on one terminal device. */
@@ -55,6 +78,8 @@ export class ConsoleFrontend implements Frontend {
   readonly name: string;
   #options: ConsoleFrontendOptions;
   #gone = false;
+  /** The reveal key is named once, at this console's first prompt that has it. */
+  #revealNamed = false;
 
   /**
    * Creates the frontend; the device is opened for each prompt only.
@@ -149,30 +174,91 @@ export class ConsoleFrontend implements Frontend {
     }
     using _restore = terminal;
     using _mute = this.#options.muteKernelMessages ? muteKernelMessages() : undefined;
+    const words = this.#options.words ?? Translator.english;
+    const virtualTerminal = isVirtualTerminal(terminal.fd);
+    // A VT understands ANSI sequences whatever $TERM says.
+    const rewrite = colors || virtualTerminal;
     const memory = secretMemory();
     const storage = memory.allocate(MAX_PASSWORD_SIZE);
     const chunk = memory.allocate(256);
     let countdown: Timer | undefined;
+    const mode = echoMode(request);
+    const reveal = this.#options.reveal === true && mode === "masked";
     const editor = new LineEditor({
-      mode: echoMode(request),
+      mode,
       maxBytes: MAX_PASSWORD_SIZE,
       storage,
+      reveal,
+      words: {
+        hint: words.text("(press TAB for no echo) "),
+        noEcho: words.text("(no echo) "),
+        skipped: `${words.text("(skipped)")}\n`,
+        cancelled: `${words.text("(cancelled)")}\n`,
+      },
     });
+    const layout = virtualTerminal ? this.#options.layout : undefined;
+    const secondsLeft = () => secondsUntil(request.notAfter, monotonicMicros());
+    let capsLock = false;
+    const summaryText = () => {
+      const summary = requestSummary(context, { secondsLeft: secondsLeft(), layout, words });
+      if (!summary) return undefined;
+      const warning = capsLock ? words.text("Caps Lock is on") : undefined;
+      return summaryLine(summary, warning, colors || virtualTerminal);
+    };
+    let summaryShown = false;
+    const redrawSummary = () => {
+      const text = summaryText();
+      if (summaryShown && rewrite && text) terminal.write(rewriteLineAbove(text));
+    };
+    const setCapsLock = (on: boolean) => {
+      if (on === capsLock) return;
+      capsLock = on;
+      log.debug(`Caps Lock ${on ? "on" : "off"} at the prompt on ${device}`);
+      redrawSummary();
+    };
+    // Caps Lock from the keyboards' LEDs, the moment it changes; on a VT
+    // without an input device, from the VT's lock flags as keys arrive.
+    using caps = virtualTerminal ? this.#options.capsLock?.subscribe(setCapsLock) : undefined;
+    const readLockFlags = () => {
+      try {
+        return (keyboardLockFlags(terminal.fd) & KeyboardLockFlags.CAPS_LOCK) !== 0;
+      } catch {
+        return false;
+      }
+    };
+    capsLock = virtualTerminal ? (caps?.state ?? readLockFlags()) : false;
     try {
       log.info(`Starting password query on ${device}`);
-      const notice = retryNotice(context);
+      const notice = retryNotice(context, words);
       if (notice) terminal.write(encoder.encode(`${notice}\n`));
-      const secondsLeft = () => secondsUntil(request.notAfter, monotonicMicros());
-      const summary = requestSummary(context, { secondsLeft: secondsLeft() });
-      if (summary) terminal.write(summaryLine(summary, colors));
-      terminal.write(promptBytes(request, editor, colors));
+      if (reveal && !this.#revealNamed) {
+        this.#revealNamed = true;
+        const hint = words.text("Ctrl-R shows or hides what you type.");
+        terminal.write(
+          encoder.encode(colors || virtualTerminal ? `${DIM}${hint}${RESET}\n` : `${hint}\n`),
+        );
+      }
+      const summary = summaryText();
+      if (summary) {
+        terminal.write(encoder.encode(`${summary}\n`));
+        summaryShown = true;
+      }
+      terminal.write(promptBytes(request, editor, colors, words));
+      if (this.#options.beep) {
+        const bells = soundCue(
+          terminal.fd,
+          virtualTerminal,
+          context.attempt > 1 ? "retry" : "prompt",
+        );
+        if (bells) terminal.write(bells);
+      }
       // The time left, updated in place each second: a terminal that takes
-      // ANSI sequences (the same test as colours) only, one timer per prompt.
-      if (summary && colors && secondsLeft() !== undefined) {
+      // ANSI sequences only, one timer per prompt.
+      if (summaryShown && rewrite && secondsLeft() !== undefined) {
         const tick = () => {
           const left = secondsLeft();
           if (left === undefined || left <= 0) return;
-          terminal.write(rewriteLineAbove(requestSummary(context, { secondsLeft: left })!));
+          redrawSummary();
           countdown = reactor.at(nextSecond(request.notAfter, left), tick);
         };
         countdown = reactor.at(nextSecond(request.notAfter, secondsLeft()!), tick);
@@ -180,7 +266,9 @@ export class ConsoleFrontend implements Frontend {
       for (;;) {
         const events = await reactor.ready(terminal.fd, Readiness.IN, signal);
         if (signal.aborted) {
-          terminal.write(encoder.encode(`${colors ? RESET : ""}(withdrawn)\n`));
+          const concealed = editor.conceal();
+          if (concealed.length > 0) terminal.write(concealed as Uint8Array<ArrayBuffer>);
+          terminal.write(encoder.encode(`${colors ? RESET : ""}${words.text("(withdrawn)")}\n`));
           return { kind: "withdrawn" };
         }
         const count = terminal.read(chunk);
@@ -193,14 +281,21 @@ export class ConsoleFrontend implements Frontend {
         if (count === 0) return { kind: "gone", reason: `end of input on ${device}` };
         const { output, outcome } = editor.feed(chunk.subarray(0, count));
         if (output.length > 0) terminal.write(output as Uint8Array<ArrayBuffer>);
-        // Echo=1 output holds the typed characters themselves.
+        // Echo=1 and revealed output holds the typed characters themselves.
         output.fill(0);
         if (outcome === "submit") return { kind: "answer", passwords: [memory.copy(editor.value)] };
         if (outcome === "skip") return { kind: "skip" };
         if (outcome === "cancel") return { kind: "cancel" };
+        if (virtualTerminal && caps?.state === undefined) setCapsLock(readLockFlags());
       }
     } catch (error) {
       // A hang-up shows as EIO on read or write: the person is gone, not the agent.
+      try {
+        const concealed = editor.conceal();
+        if (concealed.length > 0) terminal.write(concealed as Uint8Array<ArrayBuffer>);
+      } catch {
+        // The terminal is gone with what it showed.
+      }
       return { kind: "gone", reason: `${device}: ${(error as Error).message}` };
     } finally {
       countdown?.cancel();
@@ -227,13 +322,16 @@ function echoMode(request: AskRequest): EchoMode {
  * What is asked, for which disk, how long is left and who asks, dim above
  * the prompt, so that a rogue asker shows for what it is.
  */
-function summaryLine(summary: string, colors: boolean): Uint8Array<ArrayBuffer> {
-  return encoder.encode(colors ? `${DIM}${summary}${RESET}\n` : `${summary}\n`);
+function summaryLine(summary: string, warning: string | undefined, colors: boolean): string {
+  if (!colors) return warning ? `${summary}  ${warning}` : summary;
+  return warning
+    ? `${DIM}${summary}${RESET}  ${WARNING}${warning}${RESET}`
+    : `${DIM}${summary}${RESET}`;
 }
 
 /** Rewrites the line above the cursor (save, up, rewrite, clear the rest, restore). */
-function rewriteLineAbove(summary: string): Uint8Array<ArrayBuffer> {
-  return encoder.encode(`\x1b7\x1b[1A\r${DIM}${summary}${RESET}\x1b[K\x1b8`);
+function rewriteLineAbove(line: string): Uint8Array<ArrayBuffer> {
+  return encoder.encode(`\x1b7\x1b[1A\r${line}\x1b[K\x1b8`);
 }
 
 /** When the whole seconds left next change: `left` - 1 seconds before the deadline. */
@@ -245,8 +343,9 @@ function promptBytes(
   request: AskRequest,
   editor: LineEditor,
   colors: boolean,
+  words: Translator,
 ): Uint8Array<ArrayBuffer> {
-  const message = sanitizeMessage(request.message || "Password:");
+  const message = sanitizeMessage(request.message || words.text("Password:"));
   const hint = new TextDecoder().decode(editor.begin());
   const text = colors
     ? `${HIGHLIGHT}${message} ${hint ? `${GREY}${hint}` : ""}${RESET}`

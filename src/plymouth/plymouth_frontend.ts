@@ -26,9 +26,12 @@ import {
   PlymouthRequest,
 } from "./protocol.ts";
 import { requestSummary, retryNotice } from "../agent/request_summary.ts";
+import { cancelPlymouthPrompt } from "./stale_prompt.ts";
+import { Translator } from "../i18n/translator.ts";
+import type { CapsLockSubscription, CapsLockWatcher } from "../console/caps_lock_watcher.ts";
+import { soundCueOnConsole } from "../console/sound_cue.ts";
 
 const encoder = new TextEncoder();
-import { cancelPlymouthPrompt } from "./stale_prompt.ts";
 
 /** Options for a {@linkcode PlymouthFrontend}. */
 export interface PlymouthFrontendOptions {
@@ -38,6 +41,14 @@ export interface PlymouthFrontendOptions {
   log: Logger;
   /** Waits for plymouthd's replies. */
   reactor: Reactor;
+  /** The keyboard layout, named in the prompt text. */
+  layout?: string;
+  /** The person's language for askpw's own words; English when not given. */
+  words?: Translator;
+  /** Caps Lock changes from the keyboards, sent to plymouthd as a message while it asks. */
+  capsLock?: CapsLockWatcher;
+  /** A tone on the VT when the prompt appears, another after a wrong answer. */
+  beep?: boolean;
 }
 
 /** Prompts through plymouthd. */
@@ -96,6 +107,9 @@ export class PlymouthFrontend implements Frontend {
     using connection = dial.connection;
     const terminals = [...monitor.terminals];
     let prompting = false;
+    let notice: string | undefined;
+    let caps: CapsLockSubscription | undefined;
+    let capsShown = false;
     try {
       // plymouthd's cache holds what was typed for the system's requests:
       // never offer it to a request from a user's directory.
@@ -117,15 +131,31 @@ export class PlymouthFrontend implements Frontend {
           return this.#unusable(connection, "it refused the request (NAK)");
         }
       }
-      const notice = retryNotice(context);
+      const words = this.#options.words ?? Translator.english;
+      notice = retryNotice(context, words);
       if (notice) await this.#showMessage(notice);
-      const message = withAsker(sanitizeMessage(request.message || "Password:"), context);
+      const message = withAsker(
+        sanitizeMessage(request.message || words.text("Password:")),
+        context,
+        { layout: this.#options.layout, words },
+      );
       // plymouth has no silent mode: Silent=1 is asked masked.
       const type = request.echo && !request.silent
         ? PlymouthRequest.QUESTION
         : PlymouthRequest.PASSWORD;
       log.info(`Starting password query through plymouthd for ${request.path}`);
       prompting = true;
+      if (this.#options.beep) soundCueOnConsole(context.attempt > 1 ? "retry" : "prompt");
+      // Caps Lock, the moment it changes, as plymouthd's message while it asks.
+      const capsWarning = words.text("Caps Lock is on");
+      const showCaps = (on: boolean) => {
+        if (on === capsShown) return;
+        capsShown = on;
+        log.debug(`Caps Lock ${on ? "on" : "off"} while plymouthd asks`);
+        void (on ? this.#showMessage(capsWarning) : this.#hideMessage(capsWarning));
+      };
+      caps = this.#options.capsLock?.subscribe(showCaps);
+      if (caps?.state) showCaps(true);
       const reply = await connection.request(type, message, signal);
       prompting = false;
       switch (reply.kind) {
@@ -161,7 +191,11 @@ export class PlymouthFrontend implements Frontend {
       const reason = error instanceof PlymouthGoneError ? error.message : (error as Error).message;
       return { kind: "gone", reason };
     } finally {
-      if (context.attempt > 1) await this.#hideMessage();
+      caps?.[Symbol.dispose]();
+      if (capsShown) {
+        await this.#hideMessage(this.#options.words?.text("Caps Lock is on") ?? "Caps Lock is on");
+      }
+      if (notice) await this.#hideMessage(notice);
     }
   }
 
@@ -184,8 +218,8 @@ export class PlymouthFrontend implements Frontend {
     await this.#fireAndForget(PlymouthRequest.SHOW_MESSAGE, text);
   }
 
-  async #hideMessage(): Promise<void> {
-    await this.#fireAndForget(PlymouthRequest.HIDE_MESSAGE, "");
+  async #hideMessage(text: string): Promise<void> {
+    await this.#fireAndForget(PlymouthRequest.HIDE_MESSAGE, text);
   }
 
   async #fireAndForget(type: number, text: string): Promise<void> {
@@ -206,9 +240,13 @@ export class PlymouthFrontend implements Frontend {
  * …)"), as much of it as fits plymouthd's 254 bytes. Plymouth cannot update a
  * prompt, so the time left is not shown there.
  */
-function withAsker(message: string, context: AskContext): string {
+function withAsker(
+  message: string,
+  context: AskContext,
+  options: { layout?: string; words: Translator },
+): string {
   for (const withoutAsker of [false, true]) {
-    const summary = requestSummary(context, { withoutAsker });
+    const summary = requestSummary(context, { withoutAsker, ...options });
     if (!summary) return message;
     const full = `${message} (${summary})`;
     if (encoder.encode(full).length <= MAX_ARGUMENT_BYTES) return full;
