@@ -1,125 +1,12 @@
 import assert from "node:assert/strict";
-import {
-  CapsLockWatcher,
-  type InputDeviceSource,
-  systemInputDevices,
-} from "../../src/console/caps_lock_watcher.ts";
-import { encodeInputEvent, InputEventCodes } from "../../src/ffi/evdev.ts";
-import { Errno, SystemCallError } from "../../src/ffi/errno.ts";
-import { closeFd, readFd, writeAll } from "../../src/ffi/file.ts";
-import { acceptConnection, connectStream, listenStream } from "../../src/ffi/socket.ts";
+import { CapsLockWatcher, systemInputDevices } from "../../src/console/caps_lock_watcher.ts";
+import { InputEventCodes } from "../../src/ffi/evdev.ts";
+import { Errno } from "../../src/ffi/errno.ts";
 import type { Logger } from "../../src/log.ts";
 import { Reactor } from "../../src/reactor/reactor.ts";
+import { CAPS_LOCK_BIT, FakeInputDevices } from "../helpers/fake_input_devices.ts";
 
 const { EV_SYN, EV_KEY, EV_LED, SYN_REPORT, SYN_DROPPED, LED_CAPSL } = InputEventCodes;
-const ENODEV = 19;
-const CAPS_LOCK_BIT = 1 << LED_CAPSL;
-let socketNumber = 0;
-
-/** A keyboard played by a connected socket pair: the watcher reads one end, the test writes the other. */
-interface FakeKeyboard {
-  capsLockLed: boolean;
-  leds: number;
-  opens: number;
-  openError?: number;
-  unplugged: boolean;
-  writer?: number;
-}
-
-/** Fake event devices; it checks that nothing is read from a device before it is masked. */
-class FakeDevices implements InputDeviceSource {
-  keyboards = new Map<string, FakeKeyboard>();
-  listError?: number;
-  #byFd = new Map<number, { path: string; masked: boolean }>();
-
-  add(path: string, options: Partial<FakeKeyboard> = {}): FakeKeyboard {
-    const keyboard = { capsLockLed: true, leds: 0, opens: 0, unplugged: false, ...options };
-    this.keyboards.set(path, keyboard);
-    return keyboard;
-  }
-
-  /** Writes records as the kernel would queue them after the mask. */
-  send(path: string, ...events: [number, number, number][]): void {
-    const writer = this.keyboards.get(path)!.writer!;
-    for (const [type, code, value] of events) {
-      writeAll(writer, encodeInputEvent(type, code, value));
-    }
-  }
-
-  capsLock(path: string, on: boolean): void {
-    const keyboard = this.keyboards.get(path)!;
-    keyboard.leds = on ? keyboard.leds | CAPS_LOCK_BIT : keyboard.leds & ~CAPS_LOCK_BIT;
-    this.send(path, [EV_LED, LED_CAPSL, on ? 1 : 0], [EV_SYN, SYN_REPORT, 0]);
-  }
-
-  /** What evdev does on unplug: reads fail with ENODEV and the descriptor polls as hung up. */
-  unplug(path: string): void {
-    const keyboard = this.keyboards.get(path)!;
-    keyboard.unplugged = true;
-    closeFd(keyboard.writer!);
-    keyboard.writer = undefined;
-  }
-
-  get openCount(): number {
-    return this.#byFd.size;
-  }
-
-  listDevices(directory: string): string[] {
-    if (this.listError !== undefined) {
-      throw new SystemCallError("open", this.listError, directory);
-    }
-    return [...this.keyboards.keys()];
-  }
-
-  open(path: string): number {
-    const keyboard = this.keyboards.get(path)!;
-    if (keyboard.openError !== undefined) throw new SystemCallError("open", keyboard.openError);
-    const name = `@askpw-caps-lock-test-${Deno.pid}-${socketNumber++}`;
-    const listener = listenStream(name);
-    try {
-      keyboard.writer = connectStream(name);
-      const reader = acceptConnection(listener)!;
-      keyboard.opens++;
-      this.#byFd.set(reader, { path, masked: false });
-      return reader;
-    } finally {
-      closeFd(listener);
-    }
-  }
-
-  hasCapsLockLed(fd: number): boolean {
-    return this.#keyboard(fd).capsLockLed;
-  }
-
-  ledState(fd: number): number {
-    return this.#keyboard(fd).leds;
-  }
-
-  receiveOnlyLedEvents(fd: number): void {
-    this.#byFd.get(fd)!.masked = true;
-  }
-
-  read(fd: number, buffer: Uint8Array<ArrayBuffer>): number | null {
-    const device = this.#byFd.get(fd)!;
-    assert.ok(device.masked, `${device.path} read before EVIOCSMASK`);
-    if (this.#keyboard(fd).unplugged) throw new SystemCallError("read", ENODEV);
-    return readFd(fd, buffer);
-  }
-
-  close(fd: number): void {
-    const device = this.#byFd.get(fd);
-    if (!device) return;
-    this.#byFd.delete(fd);
-    closeFd(fd);
-    const keyboard = this.keyboards.get(device.path)!;
-    if (keyboard.writer !== undefined) closeFd(keyboard.writer);
-    keyboard.writer = undefined;
-  }
-
-  #keyboard(fd: number): FakeKeyboard {
-    return this.keyboards.get(this.#byFd.get(fd)!.path)!;
-  }
-}
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -148,7 +35,7 @@ function openDescriptors(): number {
 
 Deno.test("CapsLockWatcher: the state starts as the LED shows, and follows EV_LED events", async () => {
   await using reactor = new Reactor();
-  const devices = new FakeDevices();
+  const devices = new FakeInputDevices();
   devices.add("/dev/input/event0", { leds: CAPS_LOCK_BIT });
   const watcher = new CapsLockWatcher({ reactor, log: recordingLogger(), devices });
   const seen: boolean[] = [];
@@ -168,7 +55,7 @@ Deno.test("CapsLockWatcher: the state starts as the LED shows, and follows EV_LE
 
 Deno.test("CapsLockWatcher: other LEDs and a repeated state call no one", async () => {
   await using reactor = new Reactor();
-  const devices = new FakeDevices();
+  const devices = new FakeInputDevices();
   devices.add("/dev/input/event0");
   const watcher = new CapsLockWatcher({ reactor, log: recordingLogger(), devices });
   const seen: boolean[] = [];
@@ -188,7 +75,7 @@ Deno.test("CapsLockWatcher: other LEDs and a repeated state call no one", async 
 
 Deno.test("CapsLockWatcher: on while any keyboard's LED is on", async () => {
   await using reactor = new Reactor();
-  const devices = new FakeDevices();
+  const devices = new FakeInputDevices();
   devices.add("/dev/input/event0");
   devices.add("/dev/input/event1");
   const watcher = new CapsLockWatcher({ reactor, log: recordingLogger(), devices });
@@ -208,7 +95,7 @@ Deno.test("CapsLockWatcher: on while any keyboard's LED is on", async () => {
 
 Deno.test("CapsLockWatcher: subscribers share one open per device; the last dispose closes every descriptor", async () => {
   await using reactor = new Reactor();
-  const devices = new FakeDevices();
+  const devices = new FakeInputDevices();
   devices.add("/dev/input/event0");
   devices.add("/dev/input/event1");
   devices.add("/dev/input/event2", { capsLockLed: false });
@@ -250,7 +137,7 @@ Deno.test("CapsLockWatcher: subscribers share one open per device; the last disp
 
 Deno.test("CapsLockWatcher: a device that fails (ENODEV on unplug) is dropped with one log line", async () => {
   await using reactor = new Reactor();
-  const devices = new FakeDevices();
+  const devices = new FakeInputDevices();
   devices.add("/dev/input/event0", { leds: CAPS_LOCK_BIT });
   devices.add("/dev/input/event1");
   const log = recordingLogger();
@@ -282,7 +169,7 @@ Deno.test("CapsLockWatcher: a device that fails (ENODEV on unplug) is dropped wi
 
 Deno.test("CapsLockWatcher: SYN_DROPPED makes it read the LEDs again", async () => {
   await using reactor = new Reactor();
-  const devices = new FakeDevices();
+  const devices = new FakeInputDevices();
   const keyboard = devices.add("/dev/input/event0");
   const watcher = new CapsLockWatcher({ reactor, log: recordingLogger(), devices });
   const seen: boolean[] = [];
@@ -295,7 +182,7 @@ Deno.test("CapsLockWatcher: SYN_DROPPED makes it read the LEDs again", async () 
 
 Deno.test("CapsLockWatcher: whatever is queued when the mask is set is discarded unparsed; EVIOCGLED decides", async () => {
   await using reactor = new Reactor();
-  const devices = new FakeDevices();
+  const devices = new FakeInputDevices();
   devices.add("/dev/input/event0");
   const open = devices.open.bind(devices);
   // A key press and a stale LED event, queued between open(2) and EVIOCSMASK.
@@ -314,7 +201,7 @@ Deno.test("CapsLockWatcher: whatever is queued when the mask is set is discarded
 
 Deno.test("CapsLockWatcher: devices that cannot be opened leave the state undefined, with one debug line", async () => {
   await using reactor = new Reactor();
-  const devices = new FakeDevices();
+  const devices = new FakeInputDevices();
   devices.add("/dev/input/event0", { openError: Errno.EACCES });
   devices.add("/dev/input/event1", { capsLockLed: false });
   const log = recordingLogger();
@@ -328,7 +215,7 @@ Deno.test("CapsLockWatcher: devices that cannot be opened leave the state undefi
 
 Deno.test("CapsLockWatcher: no /dev/input: undefined, one debug line, no throw", async () => {
   await using reactor = new Reactor();
-  const devices = new FakeDevices();
+  const devices = new FakeInputDevices();
   devices.listError = Errno.ENOENT;
   const log = recordingLogger();
   using subscription = new CapsLockWatcher({ reactor, log, devices }).subscribe(() => {});
@@ -352,7 +239,7 @@ Deno.test("CapsLockWatcher: no /dev/input: undefined, one debug line, no throw",
 
 Deno.test("CapsLockWatcher: a subscriber that throws is logged and the others are still told", async () => {
   await using reactor = new Reactor();
-  const devices = new FakeDevices();
+  const devices = new FakeInputDevices();
   devices.add("/dev/input/event0");
   const log = recordingLogger();
   const watcher = new CapsLockWatcher({ reactor, log, devices });
