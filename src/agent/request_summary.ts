@@ -51,11 +51,13 @@ export function requestSummary(
   const parts: string[] = [];
   const label = context.kind ? kindLabel(context.kind) : undefined;
   if (label) parts.push(words.text(label));
-  if (context.disk) parts.push(sanitizeMessage(diskWords(context.disk, words), NAME_CODE_POINTS));
+  // The short facts first, the long names last: a line cut to the
+  // terminal's width loses the end of a disk's or unit's name, never these.
   if (options.layout) {
     parts.push(words.text("keyboard {layout}", { layout: sanitizeMessage(options.layout, 64) }));
   }
   if (options.secondsLeft !== undefined) parts.push(formatTimeLeft(options.secondsLeft, words));
+  if (context.disk) parts.push(sanitizeMessage(diskWords(context.disk, words), NAME_CODE_POINTS));
   if (context.asker && !options.withoutAsker) {
     const asker = sanitizeMessage(describeAsker(context.asker), NAME_CODE_POINTS);
     parts.push(words.text("asked by {asker}", { asker }));

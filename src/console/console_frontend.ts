@@ -28,6 +28,9 @@ import {
 } from "../ffi/virtual_terminal.ts";
 import type { CapsLockWatcher } from "./caps_lock_watcher.ts";
 import { soundCue } from "./sound_cue.ts";
+import { displayWidth } from "./display_width.ts";
+import { CursorTracker } from "./cursor_tracker.ts";
+import { terminalSize } from "../ffi/termios.ts";
 
 const encoder = new TextEncoder();
 const HIGHLIGHT = "\x1b[0;1;39m";
@@ -197,18 +200,26 @@ export class ConsoleFrontend implements Frontend {
       },
     });
     const layout = virtualTerminal ? this.#options.layout : undefined;
+    // A line rewritten in place must not wrap: cut to the width when it is known.
+    const columns = rewrite ? terminalSize(terminal.fd)?.columns : undefined;
     const secondsLeft = () => secondsUntil(request.notAfter, monotonicMicros());
     let capsLock = false;
     const summaryText = () => {
       const summary = requestSummary(context, { secondsLeft: secondsLeft(), layout, words });
       if (!summary) return undefined;
       const warning = capsLock ? words.text("Caps Lock is on") : undefined;
-      return summaryLine(summary, warning, colors || virtualTerminal);
+      return summaryLine(summary, warning, colors || virtualTerminal, columns);
     };
     let summaryShown = false;
+    // Where the cursor is below the summary line, however the prompt wrapped.
+    const cursor = new CursorTracker(columns);
+    const show = (bytes: Uint8Array) => {
+      terminal.write(bytes as Uint8Array<ArrayBuffer>);
+      cursor.feed(bytes);
+    };
     const redrawSummary = () => {
       const text = summaryText();
-      if (summaryShown && rewrite && text) terminal.write(rewriteLineAbove(text));
+      if (summaryShown && rewrite && text) terminal.write(rewriteLineAbove(text, cursor.row + 1));
     };
     const setCapsLock = (on: boolean) => {
       if (on === capsLock) return;
@@ -243,14 +254,14 @@ export class ConsoleFrontend implements Frontend {
         terminal.write(encoder.encode(`${summary}\n`));
         summaryShown = true;
       }
-      terminal.write(promptBytes(request, editor, colors, words));
+      show(promptBytes(request, editor, colors, words, columns));
       if (this.#options.beep) {
         const bells = soundCue(
           terminal.fd,
           virtualTerminal,
           context.attempt > 1 ? "retry" : "prompt",
         );
-        if (bells) terminal.write(bells);
+        if (bells) show(bells);
       }
       // The time left, updated in place each second: a terminal that takes
       // ANSI sequences only, one timer per prompt.
@@ -280,7 +291,7 @@ export class ConsoleFrontend implements Frontend {
         }
         if (count === 0) return { kind: "gone", reason: `end of input on ${device}` };
         const { output, outcome } = editor.feed(chunk.subarray(0, count));
-        if (output.length > 0) terminal.write(output as Uint8Array<ArrayBuffer>);
+        if (output.length > 0) show(output);
         // Echo=1 and revealed output holds the typed characters themselves.
         output.fill(0);
         if (outcome === "submit") return { kind: "answer", passwords: [memory.copy(editor.value)] };
@@ -322,16 +333,44 @@ function echoMode(request: AskRequest): EchoMode {
  * What is asked, for which disk, how long is left and who asks, dim above
  * the prompt, so that a rogue asker shows for what it is.
  */
-function summaryLine(summary: string, warning: string | undefined, colors: boolean): string {
-  if (!colors) return warning ? `${summary}  ${warning}` : summary;
-  return warning
-    ? `${DIM}${summary}${RESET}  ${WARNING}${warning}${RESET}`
-    : `${DIM}${summary}${RESET}`;
+function summaryLine(
+  summary: string,
+  warning: string | undefined,
+  colors: boolean,
+  columns: number | undefined,
+): string {
+  // The warning first, so that cutting a long line never cuts it off.
+  const room = columns === undefined ? undefined : columns - 1;
+  const rest = warning === undefined || room === undefined ? room : room - widthOf(warning) - 2;
+  const text = rest === undefined ? summary : fitColumns(summary, Math.max(rest, 0));
+  if (!warning) return colors ? `${DIM}${text}${RESET}` : text;
+  return colors ? `${WARNING}${warning}${RESET}  ${DIM}${text}${RESET}` : `${warning}  ${text}`;
 }
 
-/** Rewrites the line above the cursor (save, up, rewrite, clear the rest, restore). */
-function rewriteLineAbove(line: string): Uint8Array<ArrayBuffer> {
-  return encoder.encode(`\x1b7\x1b[1A\r${line}\x1b[K\x1b8`);
+/** The display columns of `text`. */
+function widthOf(text: string): number {
+  let width = 0;
+  for (const char of text) width += displayWidth(char.codePointAt(0)!);
+  return width;
+}
+
+/** `text` cut to `columns` display columns, "…" marking a cut. */
+function fitColumns(text: string, columns: number): string {
+  if (widthOf(text) <= columns) return text;
+  let width = 0;
+  let result = "";
+  for (const char of text) {
+    const next = displayWidth(char.codePointAt(0)!);
+    if (width + next > columns - 1) break;
+    result += char;
+    width += next;
+  }
+  return columns > 0 ? `${result}…` : "";
+}
+
+/** Rewrites the line `rows` above the cursor (save, up, rewrite, clear the rest, restore). */
+function rewriteLineAbove(line: string, rows: number): Uint8Array<ArrayBuffer> {
+  return encoder.encode(`\x1b7\x1b[${rows}A\r${line}\x1b[K\x1b8`);
 }
 
 /** When the whole seconds left next change: `left` - 1 seconds before the deadline. */
@@ -344,9 +383,14 @@ function promptBytes(
   editor: LineEditor,
   colors: boolean,
   words: Translator,
+  columns: number | undefined,
 ): Uint8Array<ArrayBuffer> {
   const message = sanitizeMessage(request.message || words.text("Password:"));
-  const hint = new TextDecoder().decode(editor.begin());
+  // A hint that wraps could not be erased again (backspace stops at a row's
+  // start): on a terminal of known width it is shown only when it fits.
+  const fits = columns === undefined ||
+    widthOf(`${message} ${words.text("(press TAB for no echo) ")}`) < columns;
+  const hint = fits ? new TextDecoder().decode(editor.begin()) : "";
   const text = colors
     ? `${HIGHLIGHT}${message} ${hint ? `${GREY}${hint}` : ""}${RESET}`
     : `${message} ${hint}`;

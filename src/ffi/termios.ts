@@ -194,3 +194,26 @@ export function injectInput(fd: number, bytes: Uint8Array): void {
     check("ioctl(TIOCSTI)", libc.symbols.ioctl(fd, BigInt(TIOCSTI), address));
   }
 }
+
+const TIOCGWINSZ = 0x5413;
+
+/**
+ * A terminal's size in character cells (TIOCGWINSZ), or `undefined` when it
+ * does not know it (a serial line reports 0 × 0).
+ *
+ * @example Usage
+ * ```ts
+ * import { terminalSize } from "./termios.ts";
+ * declare const fd: number;
+ * const columns = terminalSize(fd)?.columns ?? 80;
+ * ```
+ * @param fd A terminal descriptor.
+ * @returns Rows and columns.
+ */
+export function terminalSize(fd: number): { rows: number; columns: number } | undefined {
+  const size = new Uint16Array(4); // struct winsize: ws_row, ws_col, ws_xpixel, ws_ypixel
+  const address = Deno.UnsafePointer.value(Deno.UnsafePointer.of(size));
+  if (libc.symbols.ioctl(fd, BigInt(TIOCGWINSZ), address) !== 0) return undefined;
+  const [rows, columns] = [size[0]!, size[1]!];
+  return rows > 0 && columns > 0 ? { rows, columns } : undefined;
+}

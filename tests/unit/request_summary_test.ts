@@ -6,7 +6,7 @@ import {
   secondsUntil,
 } from "../../src/agent/request_summary.ts";
 
-Deno.test("requestSummary: kind, disk, time left, asker; nothing for a plain password", () => {
+Deno.test("requestSummary: kind, time left, disk, asker; nothing for a plain password", () => {
   assert.equal(
     requestSummary({
       attempt: 1,
@@ -14,7 +14,7 @@ Deno.test("requestSummary: kind, disk, time left, asker; nothing for a plain pas
       disk: { volume: "root", device: "/dev/vda2" },
       asker: { pid: 7, unit: "systemd-cryptsetup@root.service" },
     }, { secondsLeft: 52 }),
-    "TPM2 PIN · disk root (/dev/vda2) · 52 s left · asked by systemd-cryptsetup@root.service",
+    "TPM2 PIN · 52 s left · disk root (/dev/vda2) · asked by systemd-cryptsetup@root.service",
   );
   assert.equal(requestSummary({ attempt: 1, kind: "password" }), undefined);
   assert.equal(
@@ -54,4 +54,33 @@ Deno.test("secondsUntil and formatTimeLeft", () => {
   assert.equal(formatTimeLeft(59), "59 s left");
   assert.equal(formatTimeLeft(60), "1 min left");
   assert.equal(formatTimeLeft(90), "1 min 30 s left");
+});
+
+Deno.test("requestSummary: the layout after the kind, in the person's language", async () => {
+  const { Translator } = await import("../../src/i18n/translator.ts");
+  const context = {
+    attempt: 1,
+    kind: "passphrase" as const,
+    disk: { volume: "root", device: "/dev/vda2" },
+    asker: { pid: 7, unit: "systemd-cryptsetup@root.service" },
+  };
+  assert.equal(
+    requestSummary(context, { secondsLeft: 90, layout: "de-latin1" }),
+    "Passphrase · keyboard de-latin1 · 1 min 30 s left · disk root (/dev/vda2) · " +
+      "asked by systemd-cryptsetup@root.service",
+  );
+  assert.equal(
+    requestSummary(context, { secondsLeft: 1, layout: "de-latin1", words: new Translator("de") }),
+    "Passphrase · Tastatur de-latin1 · noch 1 s · Datenträger root (/dev/vda2) · " +
+      "Anfrage von systemd-cryptsetup@root.service",
+  );
+  // A layout name is a name, not a place for escape sequences.
+  assert.equal(
+    requestSummary({ attempt: 1 }, { layout: "us\x1b[2J" }),
+    "keyboard us\\x1b[2J",
+  );
+  assert.equal(
+    requestSummary({ attempt: 1 }, { layout: "es", words: new Translator("es"), secondsLeft: 2 }),
+    "teclado es · quedan 2 s",
+  );
 });
