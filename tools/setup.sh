@@ -12,7 +12,7 @@ PACKAGES="systemd:systemd-ask-password systemd:systemd-tty-ask-password-agent
   plymouth:plymouthd plymouth:plymouth
   swtpm:swtpm tpm2-tools:tpm2_dictionarylockout gcc:cc golang-go:go
   dropbear-bin:dropbear openssh-client:ssh
-  debootstrap:debootstrap lintian:lintian"
+  debootstrap:debootstrap lintian:lintian kbd:loadkeys"
 
 missing=""
 for pair in $PACKAGES; do
@@ -25,8 +25,9 @@ dpkg -s plymouth-themes >/dev/null 2>&1 || missing="$missing plymouth-themes"
 # The Varlink tests' independent client is built on the varlink project's
 # reference Go library (PyPI, home of the Python one, is out of reach).
 # The PAM boot test builds a small PAM module (tests/boot/pam/) against libpam.
+# The German-keyboard boot test takes de-latin1 from console-data (dracut's i18n module).
 for package in libtss2-tcti-swtpm0 libtss2-tcti-device0 tpm-udev golang-github-varlink-go-dev \
-  libpam0g-dev; do
+  libpam0g-dev console-data; do
   dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
 done
 # The boot tests need a Debian kernel image to boot.

@@ -72,6 +72,15 @@ prepare_deno_cache() {
     fi
 }
 
+# called by dracut: the keyboards' input event devices (evdev) and their LEDs
+# (input_leds: Caps Lock reaches evdev through its kbd-capslock trigger), for the
+# Caps Lock warning (askpw reads their LED events only), and the PC speaker,
+# for rd.askpw.beep=1's tones; neither is needed to ask.
+installkernel() {
+    hostonly='' instmods evdev input_leds pcspkr
+    return 0
+}
+
 # called by dracut
 install() {
     local root unit

@@ -3,6 +3,7 @@
  * network namespaces: Plymouth and the consoles in one agent, with failover.
  */
 import assert from "node:assert/strict";
+import { keyboardLayout } from "../../src/initrd/keyboard_layout.ts";
 import { PrivateNamespace } from "../helpers/private_namespace.ts";
 import { PtyConsole } from "../helpers/pty_console.ts";
 import { RecordingAsker, showBytes } from "../helpers/recording_asker.ts";
@@ -56,8 +57,10 @@ Deno.test({
   await using asker = startSystemdAsker(namespace, ["--timeout=30", "Ply disk:"]);
   await splash.waitFor("Ply disk:");
   await text.waitFor("Ply disk: ");
-  // Plymouth's prompt names the asker too, within plymouthd's 254 bytes.
-  await splash.waitFor(`Ply disk: (asked by systemd-ask-password (PID ${asker.process.pid}))`);
+  // Plymouth's prompt names the keyboard layout and the asker too, within plymouthd's 254 bytes.
+  await splash.waitFor(
+    `Ply disk: (keyboard ${keyboardLayout()} · asked by systemd-ask-password (PID ${asker.process.pid}))`,
+  );
   assert.ok(
     !splash.text.includes("press TAB"),
     "askpw draws no text prompt on plymouthd's terminal",

@@ -175,6 +175,8 @@ export interface InitrdOptions {
    * virtio_scsi and sd_mod); dracut adds their dependencies.
    */
   drivers?: string[];
+  /** Programs to put into the initrd with their libraries (dracut --install). */
+  install?: string[];
   /** Host files to copy into the initrd (dracut --include), e.g. an /etc/crypttab. */
   include?: { source: string; target: string }[];
   /** Extra environment for dracut and the modules (e.g. `askpw_deno_cache: "no"`). */
@@ -205,7 +207,7 @@ const DRIVERS = "virtio_blk virtio_pci ext4 dm_crypt";
  */
 export async function stageE2eModule(target: string, varlinkClient?: string): Promise<void> {
   await run("cp", ["-r", `${ROOT}tests/boot/dracut/99askpw-e2e`, target]);
-  for (const program of ["socket_checks", "send_datagram"]) {
+  for (const program of ["socket_checks", "send_datagram", "vt_screen_mirror"]) {
     await run(Deno.execPath(), [
       "bundle",
       "--quiet",
@@ -271,6 +273,7 @@ export async function buildInitrd(
     [...(options.plymouth ? [] : ["plymouth"]), ...(options.omit ?? [])].join(" "),
     "--drivers",
     [DRIVERS, ...(options.drivers ?? [])].join(" "),
+    ...(options.install ? ["--install", options.install.join(" ")] : []),
     ...(options.include ?? []).flatMap(({ source, target }) => ["--include", source, target]),
     path,
   ], { env: { ...options.env, dracutbasedir: base, ASKPW_ROOT: tree } });
@@ -406,6 +409,13 @@ export interface QemuOptions {
   sshHostPort?: number;
   /** The kernel image to boot (default: the host's Debian kernel, {@linkcode debianKernel}). */
   kernel?: string;
+  /**
+   * QEMU's human monitor on this Unix socket, for {@linkcode sendKeys}
+   * (keys pressed on the emulated PS/2 keyboard, which types on VT 1).
+   */
+  monitorSocket?: string;
+  /** What the PC speaker plays, recorded into this WAV file (KDMKTONE's tones). */
+  speakerWav?: string;
 }
 
 /** qemu's command line for an initrd boot on the serial console (TCG: KVM cannot run stock kernels here). */
@@ -458,9 +468,40 @@ export function qemuArguments(
       "-device",
       "virtio-net-pci,netdev=n0",
     ]),
+    ...(options.monitorSocket === undefined
+      ? []
+      : ["-monitor", `unix:${options.monitorSocket},server=on,wait=off`]),
+    ...(options.speakerWav === undefined ? [] : [
+      "-audiodev",
+      `wav,id=speaker,path=${options.speakerWav}`,
+      "-machine",
+      "pcspk-audiodev=speaker",
+    ]),
     "-append",
     append,
   ];
+}
+
+/**
+ * Presses keys on the VM's keyboard through QEMU's human monitor
+ * ({@linkcode QemuOptions.monitorSocket}), one `sendkey` each, in order
+ * (QEMU's key names: `a`, `shift-a`, `bracket_left`, `caps_lock`, `ctrl-r`, `ret`).
+ */
+export async function sendKeys(monitorSocket: string, keys: string[]): Promise<void> {
+  const connection = await Deno.connect({ transport: "unix", path: monitorSocket });
+  try {
+    for (const key of keys) {
+      await connection.write(encoder.encode(`sendkey ${key}\n`));
+      // A key press is 100 ms long in QEMU; let each one end before the next.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  } finally {
+    try {
+      connection.close();
+    } catch {
+      // already closed
+    }
+  }
 }
 
 // deno-lint-ignore no-control-regex

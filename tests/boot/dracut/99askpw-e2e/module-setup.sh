@@ -6,7 +6,10 @@
 # file for the report, with askpw.e2e.varlink a Varlink client (put into the
 # initrd by the boot test at /usr/lib/askpw-e2e/varlink-client) asks through
 # io.systemd.AskPassword before cryptsetup does, with askpw.e2e.wrongpidfdid
-# askpw-agent.service gets a $MANAGERPIDFDID that is not pid1's pidfs ID.
+# askpw-agent.service gets a $MANAGERPIDFDID that is not pid1's pidfs ID, with
+# askpw.e2e.vtscreen VT 1's screen is mirrored to the serial console, with
+# askpw.e2e.keymap vconsole.conf's keymap is loaded (Debian has no
+# systemd-vconsole-setup).
 # Never included unless asked for (-m askpw-e2e).
 
 check() {
@@ -41,6 +44,19 @@ install() {
         $SYSTEMCTL -q --root "$initdir" add-wants initrd.target askpw-e2e-sockets.service
     fi
     $SYSTEMCTL -q --root "$initdir" add-wants initrd.target askpw-e2e-report.service
+    # With askpw.e2e.keymap: /etc/vconsole.conf's keymap loaded into the VT
+    # (the boot test adds the keymaps with --include).
+    if inst_multiple -o loadkeys && command -v loadkeys >/dev/null; then
+        inst_simple "$moddir/askpw-e2e-keymap.service" "$systemdsystemunitdir/askpw-e2e-keymap.service"
+        $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-keymap.service
+    fi
+    # With askpw.e2e.vtscreen: VT 1's screen on the serial console (the bundle
+    # of tests/helpers/vt_screen_mirror.ts; the boot test puts it here).
+    if [ -f "$moddir/vt_screen_mirror.js" ]; then
+        inst_simple "$moddir/vt_screen_mirror.js" /usr/lib/askpw-e2e/vt_screen_mirror.js
+        inst_simple "$moddir/askpw-e2e-vtscreen.service" "$systemdsystemunitdir/askpw-e2e-vtscreen.service"
+        $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-vtscreen.service
+    fi
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-kill.service
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-pending.service
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-askfiles.service
