@@ -64,8 +64,15 @@ export {
   type FeedResult,
   LineEditor,
   type LineEditorOptions,
+  type LineEditorWords,
   type LineOutcome,
 } from "./src/console/line_editor.ts";
+export { Translator } from "./src/i18n/translator.ts";
+export { type Environment, messageLanguage } from "./src/i18n/locale.ts";
+export { keyboardLayout, type KeyboardLayoutSources } from "./src/initrd/keyboard_layout.ts";
+export { type CapsLockSubscription, CapsLockWatcher } from "./src/console/caps_lock_watcher.ts";
+export type { AnswerFamily, DiskIdentity, RequestKind } from "./src/protocol/request_kind.ts";
+export { DatagramSender } from "./src/ffi/socket.ts";
 export { sanitizeMessage } from "./src/console/sanitize_message.ts";
 export {
   createLogger,
