@@ -214,8 +214,10 @@ export class ConsoleFrontend implements Frontend {
     // Where the cursor is below the summary line, however the prompt wrapped.
     const cursor = new CursorTracker(columns);
     const show = (bytes: Uint8Array) => {
-      terminal.write(bytes as Uint8Array<ArrayBuffer>);
-      cursor.feed(bytes);
+      const rendered = cursor.render(bytes);
+      terminal.write(rendered as Uint8Array<ArrayBuffer>);
+      // Echoed or revealed characters: no copy left behind.
+      if (rendered !== bytes) rendered.fill(0);
     };
     const redrawSummary = () => {
       const text = summaryText();
@@ -278,7 +280,7 @@ export class ConsoleFrontend implements Frontend {
         const events = await reactor.ready(terminal.fd, Readiness.IN, signal);
         if (signal.aborted) {
           const concealed = editor.conceal();
-          if (concealed.length > 0) terminal.write(concealed as Uint8Array<ArrayBuffer>);
+          if (concealed.length > 0) show(concealed);
           terminal.write(encoder.encode(`${colors ? RESET : ""}${words.text("(withdrawn)")}\n`));
           return { kind: "withdrawn" };
         }
@@ -303,7 +305,7 @@ export class ConsoleFrontend implements Frontend {
       // A hang-up shows as EIO on read or write: the person is gone, not the agent.
       try {
         const concealed = editor.conceal();
-        if (concealed.length > 0) terminal.write(concealed as Uint8Array<ArrayBuffer>);
+        if (concealed.length > 0) show(concealed);
       } catch {
         // The terminal is gone with what it showed.
       }

@@ -6,6 +6,13 @@
  * is rewritten this many rows up, so a long message or a long password that
  * wraps does not make the rewrite land on the prompt itself.
  *
+ * It also fixes what a terminal does wrong with the line editor's erase
+ * ("\b \b"): backspace at a row's start does not go up to the row above, and
+ * backspace after the last column (a wrap pending) lands one cell too far
+ * left. {@linkcode CursorTracker.render} turns such an erase into cursor
+ * moves that erase the right cell, so a wrapped password or revealed text
+ * leaves nothing behind.
+ *
  * Bytes are decoded as numbers only: what is fed may hold typed characters.
  *
  * @module
@@ -55,6 +62,55 @@ export class CursorTracker {
    */
   feed(bytes: Uint8Array): void {
     for (const byte of bytes) this.#byte(byte);
+  }
+
+  /**
+   * The bytes to write for `bytes`, erases that cross a row's edge turned
+   * into cursor moves, and follows them. Returns `bytes` itself when nothing
+   * needed changing (always when the width is unknown), else a new array
+   * (which the caller wipes when `bytes` may hold typed characters).
+   *
+   * @example Usage
+   * ```ts
+   * import { CursorTracker } from "./cursor_tracker.ts";
+   * const tracker = new CursorTracker(4);
+   * tracker.feed(new TextEncoder().encode("abcde"));
+   * tracker.render(new TextEncoder().encode("\b \b\b \b")); // the second erase goes up a row
+   * ```
+   * @param bytes What the line editor wants written.
+   * @returns What to write.
+   */
+  render(bytes: Uint8Array): Uint8Array {
+    const columns = this.#columns;
+    if (columns === undefined || !bytes.includes(0x08)) {
+      this.feed(bytes);
+      return bytes;
+    }
+    const moves = new TextEncoder().encode(`\x1b[${columns}G \x1b[${columns}G`);
+    const up = new Uint8Array([0x1b, 0x5b, 0x41]); // ESC [ A
+    const parts: number[] = [];
+    for (let i = 0; i < bytes.length; i++) {
+      const erase = bytes[i] === 0x08 && bytes[i + 1] === 0x20 && bytes[i + 2] === 0x08 &&
+        this.#escape === 0 && this.#due === 0;
+      const pending = this.#column >= columns;
+      const atRowStart = this.#column === 0 && this.#row > 0;
+      if (erase && (pending || atRowStart)) {
+        if (atRowStart) {
+          parts.push(...up);
+          this.#row--;
+        }
+        // To the last column, blank it, and stay there (no wrap pending).
+        parts.push(...moves);
+        this.#column = columns - 1;
+        i += 2;
+        continue;
+      }
+      parts.push(bytes[i]!);
+      this.#byte(bytes[i]!);
+    }
+    const rendered = new Uint8Array(parts);
+    parts.fill(0);
+    return rendered;
   }
 
   #byte(byte: number): void {

@@ -131,6 +131,18 @@ function virtualTerminal(): number | string {
   }
 }
 
+/** VT 1's width (/dev/vcsa1's second byte). */
+function vtColumns(): number {
+  const header = new Uint8Array(4);
+  const file = Deno.openSync("/dev/vcsa1");
+  try {
+    file.readSync(header);
+  } finally {
+    file.close();
+  }
+  return header[1]!;
+}
+
 async function waitForScreen(what: string, test: (screen: string) => boolean): Promise<string> {
   const deadline = performance.now() + 10_000;
   for (;;) {
@@ -193,10 +205,93 @@ Deno.test({
       const screen = await waitForScreen("the answered prompt", (s) => !s.includes("secret"));
       assert.match(screen, /VT test: ••••••$/m, "submitted revealed: masked again on the screen");
     });
+    await t.step("a prompt that wraps: reveal and hide erase across the rows", async () => {
+      const columns = screenRows(1).length > 0 ? vtColumns() : 80;
+      using long = RecordingAsker.create(namespace, { message: `${"L".repeat(columns - 12)}:` });
+      await waitForScreen("the long prompt", (s) => s.includes("L".repeat(columns - 12)));
+      const typed = "q".repeat(30);
+      injectInput(vt, encoder.encode(typed));
+      await waitForScreen("30 bullets over two rows", (s) => s.split("•").length - 1 >= 30);
+      injectInput(vt, encoder.encode(CTRL_R));
+      await waitForScreen("the text revealed across the rows", (s) => {
+        const flat = s.replace(/\n/g, "");
+        return flat.includes(`: ${typed}`);
+      });
+      injectInput(vt, encoder.encode(CTRL_R));
+      const hidden = await waitForScreen("no q left", (s) => !s.includes("q"));
+      const longPrompt = hidden.slice(hidden.indexOf("L:"));
+      assert.equal(longPrompt.split("•").length - 1, 30, `30 bullets:\n${hidden}`);
+      injectInput(vt, encoder.encode("\x7f".repeat(30)));
+      const erased = await waitForScreen(
+        "every bullet erased",
+        (s) => !s.slice(s.indexOf("L:")).includes("•"),
+      );
+      assert.match(erased, /L:\s*$/m, "the prompt stands as it was");
+      injectInput(vt, encoder.encode("ok\r"));
+      assert.equal(new TextDecoder().decode((await long.reply())!), "+ok\0");
+    });
     agent.process.kill("SIGTERM");
     await agent.exit();
   } finally {
     setKeyboardLockFlags(vt, flags & KeyboardLockFlags.CAPS_LOCK ? flags : flags);
     closeFd(vt);
   }
+});
+
+/** Context switches of each of `pid`'s threads. */
+function threadSwitches(pid: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      const status = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/status`);
+      let total = 0;
+      for (const match of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) {
+        total += Number(match[1]);
+      }
+      counts.set(task.name, total);
+    } catch {
+      // the thread ended
+    }
+  }
+  return counts;
+}
+
+/** Wake-ups of threads that lived through `milliseconds`. */
+async function wakeUps(pid: number, milliseconds: number): Promise<number> {
+  const before = threadSwitches(pid);
+  await new Promise((resolve) => setTimeout(resolve, milliseconds));
+  const after = threadSwitches(pid);
+  let woken = 0;
+  for (const [task, count] of after) woken += count - (before.get(task) ?? count);
+  return woken;
+}
+
+Deno.test({
+  ...options,
+  name: "prompt: no wake-up of askpw's own while idle, with no prompt or one nobody types at",
+}, async () => {
+  const vt = virtualTerminal();
+  const device = typeof vt === "number" ? "/dev/tty1" : undefined;
+  if (typeof vt === "number") closeFd(vt);
+  await using namespace = await PrivateNamespace.create();
+  using pty = new PtyConsole();
+  await using agent = startAskpw(namespace, [
+    "watch",
+    "--debug",
+    `--console=${device ?? pty.path}`,
+  ]);
+  await agent.waitForLog("Watching");
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const pid = agent.leafPid();
+  assert.equal(await wakeUps(pid, 3000), 0, "no prompt: no wake-up");
+  using asker = RecordingAsker.create(namespace, { message: "Idle:" });
+  await agent.waitForLog("Starting password query");
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // No polling while nobody types: a poll, even at 1 Hz, would wake it 8 times
+  // here; V8's own housekeeping may wake it once or twice after the prompt.
+  const woken = await wakeUps(pid, 8000);
+  assert.ok(woken < 4, `a prompt on ${device ?? "a pty"}: ${woken} wake-ups in 8 s`);
+  asker.withdraw();
+  agent.process.kill("SIGTERM");
+  await agent.exit();
 });

@@ -31,3 +31,26 @@ Deno.test("CursorTracker: an unknown width never wraps; newline starts a row", (
   tracker.feed(bytes("\r\n"));
   assert.equal(tracker.row, 1);
 });
+
+Deno.test("CursorTracker.render: an erase at a row's start goes up and blanks the last column", () => {
+  const tracker = new CursorTracker(4);
+  tracker.feed(bytes("abcde"));
+  const out = new TextDecoder().decode(tracker.render(bytes("\b \b\b \b")));
+  // "e" at the start of row 1 erased as usual, "d" on row 0 through cursor moves.
+  assert.equal(out, "\b \b\x1b[A\x1b[4G \x1b[4G");
+  assert.equal(tracker.row, 0);
+});
+
+Deno.test("CursorTracker.render: an erase with a wrap pending blanks the last column, not the one before", () => {
+  const tracker = new CursorTracker(4);
+  tracker.feed(bytes("abcd"));
+  assert.equal(new TextDecoder().decode(tracker.render(bytes("\b \b"))), "\x1b[4G \x1b[4G");
+  assert.equal(new TextDecoder().decode(tracker.render(bytes("\b \b"))), "\b \b");
+});
+
+Deno.test("CursorTracker.render: nothing changes without a known width or without backspace", () => {
+  const input = bytes("ab\b \b");
+  assert.equal(new CursorTracker(undefined).render(input), input);
+  const plain = bytes("abc");
+  assert.equal(new CursorTracker(80).render(plain), plain);
+});

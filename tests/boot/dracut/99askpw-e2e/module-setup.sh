@@ -46,7 +46,8 @@ install() {
     $SYSTEMCTL -q --root "$initdir" add-wants initrd.target askpw-e2e-report.service
     # With askpw.e2e.keymap: /etc/vconsole.conf's keymap loaded into the VT
     # (the boot test adds the keymaps with --include).
-    if inst_multiple -o loadkeys && command -v loadkeys >/dev/null; then
+    if inst_multiple -o loadkeys gzip && command -v loadkeys >/dev/null; then
+        inst_script "$moddir/askpw-e2e-keymap.sh" /usr/bin/askpw-e2e-keymap.sh
         inst_simple "$moddir/askpw-e2e-keymap.service" "$systemdsystemunitdir/askpw-e2e-keymap.service"
         $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-keymap.service
     fi
