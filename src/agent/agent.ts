@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { whenAborted } from "../reactor/when_aborted.ts";
 import { linkStatus } from "../ffi/file.ts";
 import { DatagramSender } from "../ffi/socket.ts";
 import { returnFreedMemory } from "../ffi/memory.ts";
@@ -216,7 +217,7 @@ class Agent {
     // Everything is set up: what arrived meanwhile is queued in inotify.
     this.#options.onWatching?.();
     this.#queueStatus();
-    await aborted(this.#signal);
+    await whenAborted(this.#signal);
     await Promise.all(workers);
     for (const pending of this.#pending.values()) this.#release(pending);
     this.#trim?.cancel();
@@ -426,7 +427,7 @@ class Agent {
         using scope = new AbortScope(this.#signal);
         await Promise.race([
           this.#changes.wait(scope.signal),
-          frontend.availabilityChanged?.(scope.signal) ?? aborted(scope.signal),
+          frontend.availabilityChanged?.(scope.signal) ?? whenAborted(scope.signal),
         ]);
         continue;
       }
@@ -718,11 +719,4 @@ function describeIdentity(asker: AskerIdentity): string {
     `pidfs ID ${asker.pidfdId ?? "none"}`,
   ];
   return sanitizeMessage(parts.join(", "), LOG_MESSAGE_CODE_POINTS);
-}
-
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener("abort", () => resolve(), { once: true });
-  });
 }

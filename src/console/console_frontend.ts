@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { whenAborted } from "../reactor/when_aborted.ts";
 import type { AskContext, AskOutcome, Frontend } from "../agent/frontend.ts";
 import type { ChangeSignal } from "../agent/change_signal.ts";
 import { muteKernelMessages } from "../initrd/kernel_messages.ts";
@@ -128,7 +129,7 @@ export class ConsoleFrontend implements Frontend {
     const waits: Promise<unknown>[] = [];
     if (plymouth) waits.push(plymouth.changed(signal));
     if (hotplug) waits.push(hotplug.wait(signal).then(() => this.#gone = false));
-    if (waits.length === 0) waits.push(aborted(signal));
+    if (waits.length === 0) waits.push(whenAborted(signal));
     await Promise.race(waits);
   }
 
@@ -317,13 +318,6 @@ export class ConsoleFrontend implements Frontend {
       memory.release(chunk);
     }
   }
-}
-
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener("abort", () => resolve(), { once: true });
-  });
 }
 
 function echoMode(request: AskRequest): EchoMode {
