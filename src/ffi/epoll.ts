@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { DescriptorFlags } from "./descriptor_flags.ts";
 import { closeFd } from "./file.ts";
 import { check, Errno, lastErrno, SystemCallError } from "./errno.ts";
 import { libc } from "./libc.ts";
@@ -17,7 +18,6 @@ export const EpollEvents = {
   EPOLLRDHUP: 0x2000,
 } as const;
 
-const EPOLL_CLOEXEC = 0o2000000;
 const EPOLL_CTL_ADD = 1;
 const EPOLL_CTL_DEL = 2;
 const EPOLL_CTL_MOD = 3;
@@ -52,7 +52,7 @@ export class Epoll implements Disposable {
    * @throws {SystemCallError} When epoll_create1 fails.
    */
   constructor(maxEvents = 64) {
-    this.fd = check("epoll_create1", libc.symbols.epoll_create1(EPOLL_CLOEXEC));
+    this.fd = check("epoll_create1", libc.symbols.epoll_create1(DescriptorFlags.CLOEXEC));
     this.#events = new Uint8Array(EVENT_SIZE * maxEvents);
     this.#view = new DataView(this.#events.buffer);
   }

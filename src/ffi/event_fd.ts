@@ -3,12 +3,10 @@
  *
  * @module
  */
+import { DescriptorFlags } from "./descriptor_flags.ts";
 import { closeFd, readFd } from "./file.ts";
 import { check } from "./errno.ts";
 import { libc } from "./libc.ts";
-
-const EFD_CLOEXEC = 0o2000000;
-const EFD_NONBLOCK = 0o4000;
 
 /** A non-blocking eventfd. */
 export class EventFd implements Disposable {
@@ -28,7 +26,10 @@ export class EventFd implements Disposable {
    * @throws {SystemCallError} When eventfd fails.
    */
   constructor() {
-    this.fd = check("eventfd", libc.symbols.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    this.fd = check(
+      "eventfd",
+      libc.symbols.eventfd(0, DescriptorFlags.CLOEXEC | DescriptorFlags.NONBLOCK),
+    );
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import { concatBytes } from "../concat_bytes.ts";
 import { cString } from "./c_string.ts";
+import { DescriptorFlags } from "./descriptor_flags.ts";
 import { check, Errno, lastErrno, SystemCallError } from "./errno.ts";
 import { libc } from "./libc.ts";
 
@@ -15,10 +16,10 @@ export const OpenFlags = {
   O_WRONLY: 1,
   O_RDWR: 2,
   O_NOCTTY: 0o400,
-  O_NONBLOCK: 0o4000,
+  O_NONBLOCK: DescriptorFlags.NONBLOCK,
   O_DIRECTORY: 0o200000,
   O_NOFOLLOW: 0o400000,
-  O_CLOEXEC: 0o2000000,
+  O_CLOEXEC: DescriptorFlags.CLOEXEC,
 } as const;
 
 /** File type bits of `st_mode`. */

@@ -4,6 +4,7 @@
  * @module
  */
 import { cString } from "./c_string.ts";
+import { DescriptorFlags } from "./descriptor_flags.ts";
 import { closeFd, readFd } from "./file.ts";
 import { check } from "./errno.ts";
 import { libc } from "./libc.ts";
@@ -25,8 +26,6 @@ export const InotifyMask = {
   IN_MASK_ADD: 0x20000000,
 } as const;
 
-const IN_NONBLOCK = 0o4000;
-const IN_CLOEXEC = 0o2000000;
 const decoder = new TextDecoder();
 
 /** One inotify event. */
@@ -56,7 +55,10 @@ export class Inotify implements Disposable {
    * @throws {SystemCallError} When inotify_init1 fails.
    */
   constructor() {
-    this.fd = check("inotify_init1", libc.symbols.inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    this.fd = check(
+      "inotify_init1",
+      libc.symbols.inotify_init1(DescriptorFlags.NONBLOCK | DescriptorFlags.CLOEXEC),
+    );
   }
 
   /**

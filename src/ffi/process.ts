@@ -3,13 +3,13 @@
  *
  * @module
  */
+import { DescriptorFlags } from "./descriptor_flags.ts";
 import { closeFd } from "./file.ts";
 import { Errno, lastErrno, SystemCallError } from "./errno.ts";
 import { libc } from "./libc.ts";
 import { PollEvents, pollNow } from "./poll.ts";
 
 const SYS_pidfd_open = 434n;
-const PIDFD_NONBLOCK = 0o4000n;
 
 /**
  * Opens a pidfd for `pid` (Linux 5.3+). A pidfd refers to that very process:
@@ -26,7 +26,9 @@ const PIDFD_NONBLOCK = 0o4000n;
  * @throws {SystemCallError} On other errors (e.g. ENOSYS on old kernels).
  */
 export function openPidfd(pid: number): number | undefined {
-  const fd = Number(libc.symbols.syscall3(SYS_pidfd_open, BigInt(pid), PIDFD_NONBLOCK));
+  const fd = Number(
+    libc.symbols.syscall3(SYS_pidfd_open, BigInt(pid), BigInt(DescriptorFlags.NONBLOCK)),
+  );
   if (fd >= 0) return fd;
   const errno = lastErrno();
   if (errno === Errno.ESRCH) return undefined;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { DescriptorFlags } from "./descriptor_flags.ts";
 import { closeFd } from "./file.ts";
 import { check, Errno, lastErrno, SystemCallError } from "./errno.ts";
 import { libc } from "./libc.ts";
@@ -13,8 +14,8 @@ export const SocketConstants = {
   AF_UNIX: 1,
   SOCK_STREAM: 1,
   SOCK_DGRAM: 2,
-  SOCK_NONBLOCK: 0o4000,
-  SOCK_CLOEXEC: 0o2000000,
+  SOCK_NONBLOCK: DescriptorFlags.NONBLOCK,
+  SOCK_CLOEXEC: DescriptorFlags.CLOEXEC,
   SOL_SOCKET: 1,
   SO_PASSCRED: 16,
   SO_PEERCRED: 17,

@@ -5,13 +5,12 @@
  *
  * @module
  */
+import { DescriptorFlags } from "./descriptor_flags.ts";
 import { closeFd, readFd } from "./file.ts";
 import { check } from "./errno.ts";
 import { libc } from "./libc.ts";
 
 const CLOCK_MONOTONIC = 1;
-const TFD_NONBLOCK = 0o4000;
-const TFD_CLOEXEC = 0o2000000;
 const TFD_TIMER_ABSTIME = 1;
 
 /** A non-blocking timer descriptor that becomes readable at its deadline. */
@@ -34,7 +33,10 @@ export class TimerFd implements Disposable {
   constructor() {
     this.fd = check(
       "timerfd_create",
-      libc.symbols.timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC),
+      libc.symbols.timerfd_create(
+        CLOCK_MONOTONIC,
+        DescriptorFlags.NONBLOCK | DescriptorFlags.CLOEXEC,
+      ),
     );
   }
 
