@@ -5,15 +5,10 @@
  * boot-to-unlock times that the README records (build/boot-measurements.json).
  */
 import assert from "node:assert/strict";
-import {
-  buildInitrd,
-  buildLuksDisk,
-  kernelCommandLine,
-  type LuksDisk,
-  qemuArguments,
-  reportLines,
-  SerialSession,
-} from "../../tools/vm/vm.ts";
+import { buildInitrd } from "../../tools/vm/dracut_initrd.ts";
+import { buildLuksDisk, type LuksDisk } from "../../tools/vm/luks_disk.ts";
+import { kernelCommandLine, qemuArguments } from "../../tools/vm/qemu.ts";
+import { reportLines, SerialSession } from "../../tools/vm/serial_session.ts";
 
 const PASSPHRASE = "correct horse battery";
 // (?<![="]): log lines quoting the message (Message=…, "…") are not prompts. No trailing

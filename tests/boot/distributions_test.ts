@@ -36,20 +36,12 @@ import { type Distribution, distributionRoot, SID, TRIXIE } from "../package/dis
 import { inRoot, preparePackageRoot, pristineRoot, type Suite } from "../package/package_root.ts";
 import { testDeb as buildDeb } from "../package/test_deb.ts";
 import { varlinkClient } from "../helpers/varlink_client.ts";
-import {
-  buildLuksDisk,
-  enrollTpm2WithPin,
-  GuestKernelPanic,
-  kernelCommandLine,
-  type LuksDisk,
-  qemuArguments,
-  relaxDictionaryAttackLimits,
-  reportLines,
-  run,
-  SerialSession,
-  stageE2eModule,
-  Swtpm,
-} from "../../tools/vm/vm.ts";
+import { stageE2eModule } from "../../tools/vm/dracut_initrd.ts";
+import { buildLuksDisk, type LuksDisk } from "../../tools/vm/luks_disk.ts";
+import { kernelCommandLine, qemuArguments } from "../../tools/vm/qemu.ts";
+import { run } from "../../tools/vm/run.ts";
+import { GuestKernelPanic, reportLines, SerialSession } from "../../tools/vm/serial_session.ts";
+import { enrollTpm2WithPin, relaxDictionaryAttackLimits, Swtpm } from "../../tools/vm/swtpm.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PASSPHRASE = "correct horse battery";

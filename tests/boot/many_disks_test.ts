@@ -14,17 +14,10 @@
  * appeared. Timings go to build/many-disks-measurements.json.
  */
 import assert from "node:assert/strict";
-import {
-  buildInitrd,
-  buildLuksDisk,
-  crypttab,
-  kernelCommandLine,
-  type LuksDisk,
-  mapperName,
-  qemuArguments,
-  reportLines,
-  SerialSession,
-} from "../../tools/vm/vm.ts";
+import { buildInitrd } from "../../tools/vm/dracut_initrd.ts";
+import { buildLuksDisk, crypttab, type LuksDisk, mapperName } from "../../tools/vm/luks_disk.ts";
+import { kernelCommandLine, qemuArguments } from "../../tools/vm/qemu.ts";
+import { reportLines, SerialSession } from "../../tools/vm/serial_session.ts";
 
 const PASSPHRASE = "correct horse battery";
 // As in boot_test.ts: log lines quoting the message (Message=…, "…") are not prompts.

@@ -8,14 +8,11 @@
  * the cached trixie root of tests/package/distributions.ts.
  */
 import assert from "node:assert/strict";
-import {
-  buildLuksDisk,
-  buildModulesArchive,
-  kernelCommandLine,
-  qemuArguments,
-  run,
-  SerialSession,
-} from "../../tools/vm/vm.ts";
+import { buildModulesArchive } from "../../tools/vm/dracut_initrd.ts";
+import { buildLuksDisk } from "../../tools/vm/luks_disk.ts";
+import { kernelCommandLine, qemuArguments } from "../../tools/vm/qemu.ts";
+import { run } from "../../tools/vm/run.ts";
+import { SerialSession } from "../../tools/vm/serial_session.ts";
 import { distributionRoot, TRIXIE } from "../package/distributions.ts";
 import { rootKernel } from "../package/package_root.ts";
 

@@ -11,14 +11,10 @@
 import assert from "node:assert/strict";
 import { preparePackageRoot } from "../package/package_root.ts";
 import { testDeb } from "../package/test_deb.ts";
-import {
-  buildLuksDisk,
-  initrdFiles,
-  kernelCommandLine,
-  qemuArguments,
-  reportLines,
-  SerialSession,
-} from "../../tools/vm/vm.ts";
+import { initrdFiles } from "../../tools/vm/dracut_initrd.ts";
+import { buildLuksDisk } from "../../tools/vm/luks_disk.ts";
+import { kernelCommandLine, qemuArguments } from "../../tools/vm/qemu.ts";
+import { reportLines, SerialSession } from "../../tools/vm/serial_session.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PASSPHRASE = "correct horse battery";

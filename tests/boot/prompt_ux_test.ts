@@ -18,15 +18,10 @@
  * speaker plays the VT's two tones (880 Hz, then 330 Hz).
  */
 import assert from "node:assert/strict";
-import {
-  buildInitrd,
-  buildLuksDisk,
-  kernelCommandLine,
-  qemuArguments,
-  reportLines,
-  sendKeys,
-  SerialSession,
-} from "../../tools/vm/vm.ts";
+import { buildInitrd } from "../../tools/vm/dracut_initrd.ts";
+import { buildLuksDisk } from "../../tools/vm/luks_disk.ts";
+import { kernelCommandLine, qemuArguments, sendKeys } from "../../tools/vm/qemu.ts";
+import { reportLines, SerialSession } from "../../tools/vm/serial_session.ts";
 import { TONES } from "../../src/console/sound_cue.ts";
 
 /** Typed with a German layout: `z` is US `y`, `y` is US `z`, `ü` is US `[`. */

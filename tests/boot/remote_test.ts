@@ -35,18 +35,11 @@
  */
 import assert from "node:assert/strict";
 import { ASK_METHOD, varlinkClient } from "../helpers/varlink_client.ts";
-import {
-  buildInitrd,
-  buildLuksDisk,
-  initrdFiles,
-  kernelCommandLine,
-  type LuksDisk,
-  mapperName,
-  qemuArguments,
-  reportLines,
-  run,
-  SerialSession,
-} from "../../tools/vm/vm.ts";
+import { buildInitrd, initrdFiles } from "../../tools/vm/dracut_initrd.ts";
+import { buildLuksDisk, type LuksDisk, mapperName } from "../../tools/vm/luks_disk.ts";
+import { kernelCommandLine, qemuArguments } from "../../tools/vm/qemu.ts";
+import { run } from "../../tools/vm/run.ts";
+import { reportLines, SerialSession } from "../../tools/vm/serial_session.ts";
 
 const PASSPHRASE = "correct horse battery";
 const WRONG_PASSPHRASE = "wrong horse battery";

@@ -42,14 +42,10 @@ import { createHash } from "node:crypto";
 import { type Distribution, SID } from "../package/distributions.ts";
 import { inRoot, preparePackageRoot } from "../package/package_root.ts";
 import { testDeb } from "../package/test_deb.ts";
-import {
-  buildLuksDisk,
-  kernelCommandLine,
-  qemuArguments,
-  reportLines,
-  run,
-  SerialSession,
-} from "../../tools/vm/vm.ts";
+import { buildLuksDisk } from "../../tools/vm/luks_disk.ts";
+import { kernelCommandLine, qemuArguments } from "../../tools/vm/qemu.ts";
+import { run } from "../../tools/vm/run.ts";
+import { reportLines, SerialSession } from "../../tools/vm/serial_session.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const ROOT_PASSPHRASE = "correct horse battery";

@@ -40,21 +40,16 @@
  * Timings go to build/tpm2-measurements.json.
  */
 import assert from "node:assert/strict";
+import { buildInitrd, initrdFiles } from "../../tools/vm/dracut_initrd.ts";
 import {
-  buildInitrd,
   buildLuksDisk,
   enrollRecoveryKey,
-  enrollTpm2WithPin,
-  initrdFiles,
-  kernelCommandLine,
   type LuksDisk,
   mapperName,
-  qemuArguments,
-  relaxDictionaryAttackLimits,
-  reportLines,
-  SerialSession,
-  Swtpm,
-} from "../../tools/vm/vm.ts";
+} from "../../tools/vm/luks_disk.ts";
+import { kernelCommandLine, qemuArguments } from "../../tools/vm/qemu.ts";
+import { reportLines, SerialSession } from "../../tools/vm/serial_session.ts";
+import { enrollTpm2WithPin, relaxDictionaryAttackLimits, Swtpm } from "../../tools/vm/swtpm.ts";
 
 const PASSPHRASE = "correct horse battery";
 const PIN = "246810";

@@ -23,15 +23,11 @@ import assert from "node:assert/strict";
 import { distributionRoot, SID, TRIXIE } from "../package/distributions.ts";
 import { inRoot, preparePackageRoot } from "../package/package_root.ts";
 import { testDeb } from "../package/test_deb.ts";
-import {
-  buildLuksDisk,
-  kernelCommandLine,
-  qemuArguments,
-  reportLines,
-  run,
-  SerialSession,
-  stageE2eModule,
-} from "../../tools/vm/vm.ts";
+import { stageE2eModule } from "../../tools/vm/dracut_initrd.ts";
+import { buildLuksDisk } from "../../tools/vm/luks_disk.ts";
+import { kernelCommandLine, qemuArguments } from "../../tools/vm/qemu.ts";
+import { run } from "../../tools/vm/run.ts";
+import { reportLines, SerialSession } from "../../tools/vm/serial_session.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MODULE = `${ROOT}tests/boot/dracut/99askpw-e2e`;

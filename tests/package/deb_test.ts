@@ -21,7 +21,7 @@ import { REPLY_USAGE } from "../../src/cli/parse_reply_command_line.ts";
 import { VARLINK_USAGE } from "../../src/cli/varlink_command.ts";
 import { VERSION } from "../../src/version.ts";
 import { roffEscape, roffLine } from "../../tools/man_page.ts";
-import { run } from "../../tools/vm/vm.ts";
+import { run } from "../../tools/vm/run.ts";
 import { buildRootInitrd, inRoot, preparePackageRoot } from "./package_root.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

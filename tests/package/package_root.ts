@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { run } from "../../tools/vm/vm.ts";
+import { run } from "../../tools/vm/run.ts";
 
 /** Where pristine roots and downloaded packages are kept. */
 export const PACKAGE_ROOT_CACHE: string = Deno.env.get("ASKPW_DEB_ROOT_CACHE") ??

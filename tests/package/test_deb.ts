@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { run } from "../../tools/vm/vm.ts";
+import { run } from "../../tools/vm/run.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 

@@ -8,13 +8,10 @@
  *
  * @module
  */
-import {
-  buildInitrd,
-  buildLuksDisk,
-  kernelCommandLine,
-  qemuArguments,
-  SerialSession,
-} from "./vm.ts";
+import { buildInitrd } from "./dracut_initrd.ts";
+import { buildLuksDisk } from "./luks_disk.ts";
+import { kernelCommandLine, qemuArguments } from "./qemu.ts";
+import { SerialSession } from "./serial_session.ts";
 
 const PASSPHRASE = "askpw demo";
 const auto = Deno.args.includes("--auto");
