@@ -60,40 +60,34 @@ async function waitForScreen(
   }
 }
 
-/** The dominant frequency of a stretch of 16-bit PCM, by zero crossings. */
-function frequencies(wav: Uint8Array): { hertz: number; milliseconds: number }[] {
+/**
+ * The tones in a recording of the PC speaker (QEMU's WAV backend writes only
+ * while the speaker sounds, so tones follow each other without a gap): the
+ * pitch of each 20 ms by zero crossings, runs of the same pitch joined.
+ */
+function tonesIn(wav: Uint8Array): { hertz: number; milliseconds: number }[] {
   const view = new DataView(wav.buffer, wav.byteOffset, wav.byteLength);
   const channels = view.getUint16(22, true);
   const rate = view.getUint32(24, true);
-  const bits = view.getUint16(34, true);
-  assert.equal(bits, 16, "16-bit samples");
-  const frame = channels * 2;
+  assert.equal(view.getUint16(34, true), 16, "16-bit samples");
   const samples: number[] = [];
-  for (let offset = 44; offset + frame <= wav.length; offset += frame) {
+  for (let offset = 44; offset + channels * 2 <= wav.length; offset += channels * 2) {
     samples.push(view.getInt16(offset, true));
   }
-  // Sounding stretches: |sample| above a threshold within 5 ms windows.
-  const window = Math.round(rate / 200);
+  const window = Math.round(rate / 50);
   const tones: { hertz: number; milliseconds: number }[] = [];
-  let start = -1;
-  for (let i = 0; i <= samples.length; i += window) {
-    const slice = samples.slice(i, i + window);
-    const loud = slice.some((sample) => Math.abs(sample) > 1000);
-    if (loud && start < 0) start = i;
-    if (!loud && start >= 0) {
-      const part = samples.slice(start, i);
-      let crossings = 0;
-      for (let j = 1; j < part.length; j++) {
-        if ((part[j - 1]! < 0) !== (part[j]! < 0)) crossings++;
-      }
-      const seconds = part.length / rate;
-      if (seconds > 0.03) {
-        tones.push({ hertz: crossings / 2 / seconds, milliseconds: seconds * 1000 });
-      }
-      start = -1;
+  for (let start = 0; start + window <= samples.length; start += window) {
+    let crossings = 0;
+    for (let i = start + 1; i < start + window; i++) {
+      if ((samples[i - 1]! < 0) !== (samples[i]! < 0)) crossings++;
     }
+    const hertz = crossings / 2 / (window / rate);
+    const last = tones.at(-1);
+    if (hertz < 50) continue; // silence
+    if (last && Math.abs(last.hertz - hertz) / hertz < 0.1) last.milliseconds += 20;
+    else tones.push({ hertz, milliseconds: 20 });
   }
-  return tones;
+  return tones.filter((tone) => tone.milliseconds >= 60);
 }
 
 Deno.test({
@@ -219,7 +213,9 @@ Deno.test({
       assert.ok(vm.output.includes(BEL + BEL), "two BELs after the wrong answer");
 
       // The speaker: the prompt's tone, then the retry's.
-      const tones = frequencies(await Deno.readFile(speakerWav));
+      const wav = await Deno.readFile(speakerWav);
+      await Deno.writeFile(`${ROOT}build/prompt-speaker.wav`, wav);
+      const tones = tonesIn(wav);
       const near = (tone: { hertz: number }, hertz: number) =>
         Math.abs(tone.hertz - hertz) / hertz < 0.1;
       assert.ok(
