@@ -7,8 +7,7 @@
  *
  * @module
  */
-import { closeFd } from "./file.ts";
-import { check } from "./errno.ts";
+import { EventFd } from "./event_fd.ts";
 import { libc } from "./libc.ts";
 
 /** poll(2) event bits. */
@@ -20,9 +19,6 @@ export const PollEvents = {
   POLLHUP: 0x10,
   POLLNVAL: 0x20,
 } as const;
-
-const EFD_CLOEXEC = 0o2000000;
-const EFD_NONBLOCK = 0o4000;
 
 /** One descriptor to wait for and the events of interest. */
 export interface PollRequest {
@@ -53,7 +49,7 @@ export async function waitForEvents(
   signal?: AbortSignal,
 ): Promise<number[]> {
   if (signal?.aborted) return requests.map(() => 0);
-  const wake = check("eventfd", libc.symbols.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  using wake = new EventFd();
   const count = requests.length + 1;
   const table = new Uint8Array(8 * count);
   const view = new DataView(table.buffer);
@@ -61,11 +57,9 @@ export async function waitForEvents(
     view.setInt32(index * 8, request.fd, true);
     view.setInt16(index * 8 + 4, request.events ?? PollEvents.POLLIN, true);
   });
-  view.setInt32(requests.length * 8, wake, true);
+  view.setInt32(requests.length * 8, wake.fd, true);
   view.setInt16(requests.length * 8 + 4, PollEvents.POLLIN, true);
-  const onAbort = () => {
-    libc.symbols.write(wake, new BigUint64Array([1n]), 8n);
-  };
+  const onAbort = () => wake.signal();
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const timeout = timeoutMs < 0 ? -1 : Math.min(Math.ceil(timeoutMs), 0x7fffffff);
@@ -76,7 +70,6 @@ export async function waitForEvents(
     return requests.map((_, index) => view.getInt16(index * 8 + 6, true));
   } finally {
     signal?.removeEventListener("abort", onAbort);
-    closeFd(wake);
   }
 }
 
