@@ -12,6 +12,7 @@ import { PtyConsole } from "../helpers/pty_console.ts";
 import { RecordingAsker } from "../helpers/recording_asker.ts";
 import { startAskpw } from "../helpers/agents.ts";
 import { screenRows } from "../helpers/vt_screen.ts";
+import { Screen } from "../helpers/screen.ts";
 import { closeFd, openFile, OpenFlags } from "../../src/ffi/file.ts";
 import { injectInput } from "../../src/ffi/termios.ts";
 import {
@@ -50,6 +51,27 @@ Deno.test({
   console.type("x\r");
   assert.equal(new TextDecoder().decode((await second.reply())!), "+x\0");
   assert.ok(shown > 0);
+  agent.process.kill("SIGTERM");
+  await agent.exit();
+});
+
+Deno.test({
+  ...options,
+  name: "prompt: a prompt withdrawn while its text is shown leaves no trace of it on the screen",
+}, async () => {
+  await using namespace = await PrivateNamespace.create();
+  using console = new PtyConsole();
+  await using agent = startAskpw(namespace, ["watch", `--console=${console.path}`]);
+  using asker = RecordingAsker.create(namespace, { message: "Withdrawn:" });
+  const offset = await console.waitFor("Withdrawn: (press TAB for no echo) ");
+  console.type(`visible${CTRL_R}`);
+  await console.waitFor("visible", 5000, offset);
+  asker.withdraw();
+  await console.waitFor("(withdrawn)", 5000, offset);
+  using screen = new Screen(80, 24);
+  await screen.write(console.bytes);
+  assert.ok(!screen.text().includes("visible"), `nothing left:\n${screen.text()}`);
+  assert.match(screen.text(), /Withdrawn: •••••••\(withdrawn\)/);
   agent.process.kill("SIGTERM");
   await agent.exit();
 });
