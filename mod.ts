@@ -57,7 +57,11 @@ export {
 } from "./src/initrd/kernel_command_line.ts";
 export { muteKernelMessages } from "./src/initrd/kernel_messages.ts";
 export { PasswordCache } from "./src/agent/password_cache.ts";
-export { ConsoleFrontend, type ConsoleFrontendOptions } from "./src/console/console_frontend.ts";
+export {
+  ConsoleFrontend,
+  type ConsoleFrontendOptions,
+  type ConsoleOwner,
+} from "./src/console/console_frontend.ts";
 export { activeConsoleDevices, type ConsoleDeviceOptions } from "./src/initrd/console_devices.ts";
 export {
   type EchoMode,

@@ -10,7 +10,6 @@ import { whenAborted } from "../reactor/when_aborted.ts";
 import type { AskContext, AskOutcome, Frontend } from "../agent/frontend.ts";
 import type { ChangeSignal } from "../agent/change_signal.ts";
 import { muteKernelMessages } from "../initrd/kernel_messages.ts";
-import type { PlymouthMonitor } from "../plymouth/plymouth_monitor.ts";
 import type { Logger } from "../log.ts";
 import type { AskRequest } from "../protocol/ask_request.ts";
 import { monotonicMicros } from "../ffi/clock.ts";
@@ -53,8 +52,8 @@ export interface ConsoleFrontendOptions {
   reactor: Reactor;
   /** Mute kernel messages on the console while the prompt is shown (kernel consoles). */
   muteKernelMessages?: boolean;
-  /** When given, the console stands aside while plymouthd draws on it. */
-  plymouth?: PlymouthMonitor;
+  /** When given, the console stands aside while it draws on the device (plymouthd's monitor). */
+  plymouth?: ConsoleOwner;
   /**
    * Fires on tty hot-plug events: a console that went away (hung up, could
    * not be opened) is tried again on the next one, not on a timer. Without
@@ -74,6 +73,25 @@ export interface ConsoleFrontendOptions {
   words?: Translator;
   /** Caps Lock changes from the keyboards, shown beside a VT's prompt. */
   capsLock?: CapsLockWatcher;
+}
+
+/**
+ * Something else that may draw on a console (plymouthd, through its
+ * monitor): the console prompt stands aside while it does.
+ */
+export interface ConsoleOwner {
+  /**
+   * Whether it draws on `device` now.
+   *
+   * @param device The terminal device.
+   */
+  drives(device: string): boolean;
+  /**
+   * Settles when that may have changed.
+   *
+   * @param signal Ends the wait.
+   */
+  changed(signal: AbortSignal): Promise<void>;
 }
 
 /** Prompts on one terminal device. */
