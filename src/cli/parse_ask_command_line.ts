@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { UsageError } from "./parse_command_line.ts";
+import { flag, required, seconds, splitOption, UsageError } from "./command_line_options.ts";
 
 /** What `askpw ask` is told. */
 export interface AskCommandLine {
@@ -80,7 +80,7 @@ export function parseAskCommandLine(args: readonly string[]): AskCommandLine {
         result.debug = flag(name, value);
         break;
       case "--timeout":
-        result.timeoutSeconds = seconds(required(name, value));
+        result.timeoutSeconds = seconds(name, required(name, value), { example: 90, finite: true });
         break;
       case "--id":
         result.id = safe(name, required(name, value));
@@ -120,32 +120,6 @@ Options:
 Prints the password and a newline; exit status 0 when answered, 1 on timeout,
 cancel or failure (one line on stderr), 2 on a usage error.
 `;
-
-function splitOption(arg: string): [string, string | undefined] {
-  const equals = arg.indexOf("=");
-  return equals < 0 ? [arg, undefined] : [arg.slice(0, equals), arg.slice(equals + 1)];
-}
-
-function flag(name: string, value: string | undefined): boolean {
-  if (value === undefined || /^(1|yes|true|on)$/i.test(value)) return true;
-  if (/^(0|no|false|off)$/i.test(value)) return false;
-  throw new UsageError(`${name} takes no value other than yes or no`);
-}
-
-function required(name: string, value: string | undefined): string {
-  if (value === undefined || value === "") throw new UsageError(`${name}= needs a value`);
-  return value;
-}
-
-function seconds(text: string): number {
-  const value = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(value)) {
-    throw new UsageError(
-      `--timeout= needs seconds, e.g. --timeout=90, not ${JSON.stringify(text)}`,
-    );
-  }
-  return value;
-}
 
 /**
  * systemd (v262) refuses control characters in Message/Icon/Id: they would

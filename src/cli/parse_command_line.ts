@@ -6,6 +6,9 @@
  *
  * @module
  */
+import { required, seconds, splitOption, UsageError } from "./command_line_options.ts";
+
+export { UsageError } from "./command_line_options.ts";
 
 /** What the command line asks for. */
 export interface CommandLine {
@@ -36,19 +39,6 @@ export interface CommandLine {
   beep: boolean;
 }
 
-/** A command-line mistake; reported as one line with exit status 2. */
-export class UsageError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
 const COMMANDS = ["list", "query", "watch"] as const;
 
 /**
@@ -77,6 +67,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   };
   let command: string | undefined;
   for (const arg of args) {
+    const [name, value] = splitOption(arg);
     if (arg === "--help" || arg === "-h") return { ...result, command: "help" };
     if (arg === "--version") return { ...result, command: "version" };
     if (arg === "--json") result.json = true;
@@ -87,22 +78,13 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     else if (arg === "--user") result.user = true;
     else if (arg === "--no-reveal") result.reveal = false;
     else if (arg === "--beep") result.beep = true;
-    else if (arg.startsWith("--console=")) {
-      const device = arg.slice("--console=".length);
-      if (device === "") {
-        throw new UsageError("--console= needs a device, e.g. --console=/dev/ttyS0");
-      }
-      result.console = device;
-    } else if (arg.startsWith("--cache-time=")) {
-      const text = arg.slice("--cache-time=".length);
-      const seconds = Number(text);
-      if (!/^\d+(\.\d+)?$/.test(text) || !(seconds <= 86400)) {
-        throw new UsageError("--cache-time= needs seconds from 0 to 86400, e.g. --cache-time=150");
-      }
-      result.cacheSeconds = seconds;
-    } else if (arg.startsWith("--consoles=")) {
-      const devices = arg.slice("--consoles=".length).split(",").filter((device) => device !== "");
-      if (devices.length === 0) throw new UsageError("--consoles= needs at least one device");
+    else if (name === "--console" && value !== undefined) {
+      result.console = required(name, value, "a device, e.g. --console=/dev/ttyS0");
+    } else if (name === "--cache-time" && value !== undefined) {
+      result.cacheSeconds = seconds(name, value, { example: 150, max: 86400 });
+    } else if (name === "--consoles" && value !== undefined) {
+      const devices = value.split(",").filter((device) => device !== "");
+      if (devices.length === 0) throw new UsageError(`${name}= needs at least one device`);
       result.consoles = devices;
     } else if (arg.startsWith("-")) {
       throw new UsageError(`unknown option ${JSON.stringify(arg)}`);

@@ -4,7 +4,7 @@
  * @module
  */
 import type { ReplySelection } from "../remote/reply_to_pending.ts";
-import { UsageError } from "./parse_command_line.ts";
+import { required, seconds, splitOption, UsageError } from "./command_line_options.ts";
 
 /** What `askpw reply` is told. */
 export interface ReplyCommandLine {
@@ -41,10 +41,7 @@ export function parseReplyCommandLine(args: readonly string[]): ReplyCommandLine
   };
   let selections = 0;
   for (const arg of args) {
-    const equals = arg.indexOf("=");
-    const [name, value] = equals < 0
-      ? [arg, undefined]
-      : [arg.slice(0, equals), arg.slice(equals + 1)];
+    const [name, value] = splitOption(arg);
     switch (name) {
       case "--help":
       case "-h":
@@ -68,16 +65,9 @@ export function parseReplyCommandLine(args: readonly string[]): ReplyCommandLine
       case "--password-file":
         result.passwordFile = required(name, value);
         break;
-      case "--wait": {
-        const text = required(name, value);
-        if (!/^\d+(\.\d+)?$/.test(text)) {
-          throw new UsageError(
-            `--wait= needs seconds, e.g. --wait=10, not ${JSON.stringify(text)}`,
-          );
-        }
-        result.waitSeconds = Number(text);
+      case "--wait":
+        result.waitSeconds = seconds(name, required(name, value), { example: 10 });
         break;
-      }
       default:
         throw new UsageError(
           `unknown ${arg.startsWith("-") ? "option" : "argument"} ${JSON.stringify(arg)} for reply`,
@@ -104,8 +94,3 @@ retry came, or the request stayed), or gone (its asker had vanished).
 Exit status: 0 when all were accepted, 1 otherwise, 2 on a usage error,
 3 when nothing was pending.
 `;
-
-function required(name: string, value: string | undefined): string {
-  if (value === undefined || value === "") throw new UsageError(`${name}= needs a value`);
-  return value;
-}

@@ -28,7 +28,7 @@ import { createLogger } from "../log.ts";
 import { SYSTEM_ASK_DIRECTORY } from "../protocol/ask_directory.ts";
 import { Reactor } from "../reactor/reactor.ts";
 import { VarlinkServer } from "../varlink/varlink_server.ts";
-import { UsageError } from "./parse_command_line.ts";
+import { reportUsageError, splitOption, UsageError } from "./command_line_options.ts";
 import { notify } from "./service_manager.ts";
 
 /** Where systemd 258+ serves the interface. */
@@ -62,18 +62,16 @@ export async function varlinkCommand(args: readonly string[]): Promise<number> {
   let debug = false;
   try {
     for (const arg of args) {
+      const [name, value] = splitOption(arg);
       if (arg === "--help" || arg === "-h") {
         console.log(VARLINK_USAGE);
         return 0;
       } else if (arg === "--debug") debug = true;
-      else if (arg.startsWith("--socket=") && arg.length > "--socket=".length) {
-        socketPath = arg.slice("--socket=".length);
-      } else throw new UsageError(`unknown argument ${JSON.stringify(arg)} for varlink`);
+      else if (name === "--socket" && value) socketPath = value;
+      else throw new UsageError(`unknown argument ${JSON.stringify(arg)} for varlink`);
     }
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`askpw varlink: ${error.message} (see askpw varlink --help)`);
-    return 2;
+    return reportUsageError("askpw varlink", error);
   }
   const log = createLogger({ debug });
   try {
