@@ -1,0 +1,236 @@
+/**
+ * Intake: ask files read and checked before they become requests. A file
+ * is read once per identity (device and inode); one that is malformed, has
+ * a reply socket askpw will not use, is past its NotAfter= or whose asker is
+ * gone is refused and logged once. An accepted file becomes a classified
+ * request in the table, watched until its NotAfter= or its asker's exit.
+ *
+ * @module
+ */
+import { monotonicMicros } from "../ffi/clock.ts";
+import { linkStatus } from "../ffi/file.ts";
+import type { Logger } from "../log.ts";
+import type { LogRateLimit } from "../log_rate_limit.ts";
+import { type AskDirectory, listAskFileNames } from "../protocol/ask_directory.ts";
+import { readAskRequest } from "../protocol/ask_request.ts";
+import type { AskDirectoryChange, AskDirectoryWatcher } from "../protocol/ask_watcher.ts";
+import { classifyRequest } from "../protocol/request_kind.ts";
+import { replySocketProblem } from "../protocol/reply_socket_policy.ts";
+import type { Reactor } from "../reactor/reactor.ts";
+import type { AnswerDelivery } from "./answer_delivery.ts";
+import type { AskerTracker } from "./asker_tracker.ts";
+import { MemoryTrim } from "./memory_trim.ts";
+import { newPendingRequest, type PendingRequest } from "./pending_request.ts";
+import type { RequestTable } from "./request_table.ts";
+import { newRequestLogText } from "./request_log_text.ts";
+
+/** What {@linkcode AskIntake} needs from the agent. */
+export interface AskIntakeOptions {
+  /** Where events are logged. */
+  log: Logger;
+  /** Where refusals are logged (a flood of bad files is not a flood of lines). */
+  limited: LogRateLimit;
+  /** Where NotAfter= deadlines wait. */
+  reactor: Reactor;
+  /** Watches askers' pidfds. */
+  trackers: AskerTracker;
+  /** Where accepted requests go. */
+  table: RequestTable;
+  /** Counts retries; offers cached answers. */
+  delivery: AnswerDelivery;
+  /** The ask file at `path` has gone (or been replaced): forget its request. */
+  onDeparted: (path: string) => void;
+  /** `pending` has expired or its asker exited: withdraw it. */
+  onExpired: (pending: PendingRequest, reason: string) => void;
+}
+
+/**
+ * Reads ask files as the directory watcher reports them.
+ *
+ * @example Usage
+ * ```ts
+ * import { AskIntake, type AskIntakeOptions } from "./ask_intake.ts";
+ * import { monotonicMicros } from "../ffi/clock.ts";
+ * declare const options: AskIntakeOptions;
+ * const intake = new AskIntake(options);
+ * const directory = { path: "/run/systemd/ask-password", ownerUid: 0, kind: "system" } as const;
+ * intake.rescan(directory);
+ * intake.arrived(directory, "ask.x1y2", monotonicMicros());
+ * intake.trim.cancel();
+ * ```
+ */
+export class AskIntake {
+  #options: AskIntakeOptions;
+  #log: Logger;
+  /** Ask files refused, by path, with their identity: each is logged once. */
+  #rejected = new Map<string, string>();
+  /** Directories removed and not back yet. */
+  #lost = new Set<string>();
+  /** Counts files read, to give memory back after a burst. */
+  readonly trim: MemoryTrim;
+  /** Whether new files become requests (a query takes only what was there). */
+  acceptNew = true;
+
+  /**
+   * Creates the intake (and its memory trim).
+   *
+   * @param options See {@linkcode AskIntakeOptions}.
+   */
+  constructor(options: AskIntakeOptions) {
+    this.#options = options;
+    this.#log = options.log;
+    this.trim = new MemoryTrim(options.reactor);
+  }
+
+  /** Reads the directories the watcher watches; waits for the others. */
+  readAll(directories: readonly AskDirectory[], watcher: AskDirectoryWatcher): void {
+    for (const directory of directories) {
+      if (watcher.isWatching(directory)) this.rescan(directory);
+      else {
+        this.#lost.add(directory.path);
+        this.#log.warning(`${directory.path} does not exist yet; waiting for it`);
+      }
+    }
+  }
+
+  /** Takes what the directory watcher reports. */
+  take(changes: AskDirectoryChange[]): void {
+    const now = monotonicMicros();
+    for (const change of changes) {
+      const { directory } = change;
+      switch (change.kind) {
+        case "arrived":
+          this.arrived(directory, change.name, now);
+          break;
+        case "departed":
+          this.#options.onDeparted(`${directory.path}/${change.name}`);
+          break;
+        case "rescan":
+          if (this.#lost.delete(directory.path)) {
+            this.#log.notice(`${directory.path} is back; watching it again`);
+          }
+          if (change.overflow) {
+            const text = `The kernel's inotify queue overflowed; reading ${directory.path} again`;
+            this.#options.limited.log("notice", "inotify overflow", text);
+          }
+          this.rescan(directory);
+          break;
+        case "lost":
+          this.#lost.add(directory.path);
+          this.#log.warning(`${directory.path} was removed; watching for it to come back`);
+          for (const pending of this.#options.table.in(directory)) {
+            this.#options.onDeparted(pending.request.path);
+          }
+          this.#forgetIn(directory);
+          break;
+      }
+    }
+  }
+
+  /** Reads a directory whole: takes new files, forgets those that went. */
+  rescan(directory: AskDirectory): void {
+    const now = monotonicMicros();
+    const present = new Set<string>();
+    for (const name of listAskFileNames(directory)) {
+      present.add(`${directory.path}/${name}`);
+      this.arrived(directory, name, now, false);
+    }
+    const paths = [...this.#options.table.values()].map((pending) => pending.request.path);
+    for (const path of [...paths, ...this.#rejected.keys()]) {
+      if (path.startsWith(`${directory.path}/`) && !present.has(path)) {
+        this.#options.onDeparted(path);
+      }
+    }
+  }
+
+  /**
+   * Takes the file `name` in `directory`, unless it is the one already taken
+   * or (`rewritten` false) already refused.
+   */
+  arrived(directory: AskDirectory, name: string, now: bigint, rewritten = true): void {
+    const path = `${directory.path}/${name}`;
+    const status = linkStatus(path);
+    if (!status) {
+      this.#options.onDeparted(path);
+      return;
+    }
+    const key = `${status.dev}:${status.ino}`;
+    const pending = this.#options.table.get(path);
+    if (pending) {
+      if (pending.request.key.startsWith(`${key}:`)) return;
+      // Replaced by another file of the same name: the old request is gone.
+      this.#options.onDeparted(path);
+    }
+    const rejected = this.#rejected.get(path);
+    if (rejected === key && !rewritten) return;
+    this.#rejected.delete(path);
+    if (this.acceptNew) this.#consider(directory, name, path, key, now);
+  }
+
+  /** Forgets that the file at `path` was refused (it has gone). */
+  forget(path: string): void {
+    this.#rejected.delete(path);
+  }
+
+  /** Forgets the refusals of a directory that was removed. */
+  #forgetIn(directory: AskDirectory): void {
+    for (const path of [...this.#rejected.keys()]) {
+      if (path.startsWith(`${directory.path}/`)) this.#rejected.delete(path);
+    }
+  }
+
+  /** Reads a new ask file; `key` (device and inode) names it until it is replaced. */
+  #consider(directory: AskDirectory, name: string, path: string, key: string, now: bigint): void {
+    const { log, reactor, trackers, table, delivery, onExpired } = this.#options;
+    const result = readAskRequest(directory, name);
+    this.trim.noteRead();
+    if (!result.ok) {
+      this.#reject(path, key, result.reason);
+      return;
+    }
+    const request = result.request;
+    const socketProblem = replySocketProblem(request);
+    if (socketProblem) {
+      this.#reject(path, key, socketProblem);
+      return;
+    }
+    if (request.notAfter > 0n && now > request.notAfter) {
+      this.#skip(path, key, "its NotAfter= has passed");
+      return;
+    }
+    const pending = newPendingRequest(request);
+    if (request.pid > 0) {
+      const tracking = trackers.track(request.pid, () => {
+        onExpired(pending, `its asker PID ${request.pid} exited`);
+      });
+      if (tracking.kind === "gone") {
+        this.#skip(path, key, `its asker PID ${request.pid} is gone`);
+        return;
+      }
+      if (tracking.kind === "tracking") {
+        pending.stopTracking = tracking.stop;
+        pending.asker = tracking.identity;
+      } else log.debug(`Cannot track PID ${request.pid}: ${tracking.reason}`);
+    }
+    pending.class = classifyRequest(request, pending.asker);
+    delivery.countRetries(pending);
+    if (request.notAfter > 0n) {
+      pending.deadline = reactor.at(request.notAfter, () => {
+        onExpired(pending, "its NotAfter= passed");
+      });
+    }
+    table.add(pending);
+    log.info(newRequestLogText(pending));
+    delivery.answerFromCache(pending);
+  }
+
+  #reject(path: string, key: string, reason: string): void {
+    this.#rejected.set(path, key);
+    this.#options.limited.log("warning", "ignored ask file", `Ignoring ${path}: ${reason}`);
+  }
+
+  #skip(path: string, key: string, reason: string): void {
+    this.#rejected.set(path, key);
+    this.#options.limited.log("debug", "skipped ask file", `Skipping ${path}: ${reason}`);
+  }
+}
