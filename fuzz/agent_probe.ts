@@ -4,8 +4,9 @@
  *
  * @module
  */
+import { processStats } from "../tests/helpers/process_stats.ts";
 
-/** One look at a process. */
+/** One look at a process, in the units of the fuzz report (tests/helpers/process_stats.ts reads it). */
 export interface ProcessSample {
   /** VmRSS from /proc/PID/status, in kB. */
   rssKb: number;
@@ -33,16 +34,13 @@ export interface ProcessSample {
  * @throws {Deno.errors.NotFound} When the process is gone.
  */
 export function sampleProcess(pid: number): ProcessSample {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)?.[1]);
-  let fds = 0;
-  for (const _ of Deno.readDirSync(`/proc/${pid}/fd`)) fds++;
+  const stats = processStats(pid);
   return {
-    rssKb: field("VmRSS"),
-    rssAnonKb: field("RssAnon"),
-    rssFileKb: field("RssFile"),
-    threads: field("Threads"),
-    fds,
+    rssKb: stats.rssKiB,
+    rssAnonKb: stats.rssAnonKiB,
+    rssFileKb: stats.rssFileKiB,
+    threads: stats.threads,
+    fds: stats.fds,
   };
 }
 

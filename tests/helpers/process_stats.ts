@@ -1,5 +1,7 @@
 /**
  * What a process holds, read from /proc: threads, open descriptors, memory.
+ * The one reader of /proc/PID/status for tests, benchmarks and the fuzzers
+ * (fuzz/agent_probe.ts samples the agent with it).
  *
  * @module
  */
@@ -12,6 +14,10 @@ export interface ProcessStats {
   fds: number;
   /** Resident memory in KiB (VmRSS). */
   rssKiB: number;
+  /** Its anonymous part in KiB (RssAnon): what the process allocated. */
+  rssAnonKiB: number;
+  /** Its file-backed part in KiB (RssFile): the program's pages, clean and shared. */
+  rssFileKiB: number;
   /** Locked memory in KiB (VmLck). */
   lockedKiB: number;
 }
@@ -19,8 +25,15 @@ export interface ProcessStats {
 /**
  * Reads the stats of process `pid`.
  *
+ * @example Usage
+ * ```ts
+ * import { processStats } from "./process_stats.ts";
+ * const stats = processStats(Deno.pid);
+ * console.log(stats.rssKiB, stats.threads, stats.fds);
+ * ```
  * @param pid The process.
  * @returns Its stats.
+ * @throws {Deno.errors.NotFound} When the process is gone.
  */
 export function processStats(pid: number): ProcessStats {
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);
@@ -29,6 +42,8 @@ export function processStats(pid: number): ProcessStats {
     threads: field("Threads"),
     fds: [...Deno.readDirSync(`/proc/${pid}/fd`)].length,
     rssKiB: field("VmRSS"),
+    rssAnonKiB: field("RssAnon"),
+    rssFileKiB: field("RssFile"),
     lockedKiB: field("VmLck"),
   };
 }
