@@ -88,18 +88,24 @@ export function parseCall(bytes: Uint8Array): VarlinkCall {
 }
 
 /**
- * A reply, framed.
+ * A reply, framed; one that says more replies follow (to a `more` call)
+ * carries `"continues":true`.
  *
  * @example Usage
  * ```ts
  * import { encodeReply } from "./varlink_message.ts";
  * encodeReply({ vendor: "askpw" }); // '{"parameters":{"vendor":"askpw"}}\0'
+ * encodeReply({ step: 1 }, true); // '{"parameters":{"step":1},"continues":true}\0'
  * ```
  * @param parameters The reply's parameters.
+ * @param continues More replies follow.
  * @returns The bytes to send.
  */
-export function encodeReply(parameters: Record<string, unknown>): Uint8Array<ArrayBuffer> {
-  return frame({ parameters });
+export function encodeReply(
+  parameters: Record<string, unknown>,
+  continues = false,
+): Uint8Array<ArrayBuffer> {
+  return frame(continues ? { parameters, continues } : { parameters });
 }
 
 /**
