@@ -9,7 +9,7 @@
  */
 import type { Logger } from "../log.ts";
 import type { LogRateLimit } from "../log_rate_limit.ts";
-import { InvalidParameterError } from "./ask_password_interface.ts";
+import { InvalidParameterError } from "./varlink_parameters.ts";
 import { linuxError, SYSTEM_ERROR } from "./systemd_interface.ts";
 import { encodeError, encodeReply, type VarlinkCall } from "./varlink_message.ts";
 import type {

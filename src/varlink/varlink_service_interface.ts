@@ -6,7 +6,7 @@
  * @module
  */
 import { VERSION } from "../version.ts";
-import { checkParameterTypes, type VarlinkField } from "./ask_password_interface.ts";
+import { checkParameterTypes, type VarlinkField } from "./varlink_parameters.ts";
 import type { VarlinkInterface } from "./varlink_method.ts";
 
 /** The interface's name. */

@@ -5,7 +5,7 @@ import type { Logger } from "../../src/log.ts";
 import { LogRateLimit } from "../../src/log_rate_limit.ts";
 import type { AskerIdentity } from "../../src/protocol/asker_identity.ts";
 import type { Reactor } from "../../src/reactor/reactor.ts";
-import { InvalidParameterError, NO_TIMEOUT } from "../../src/varlink/ask_password_interface.ts";
+import { NO_TIMEOUT } from "../../src/varlink/ask_password_interface.ts";
 import {
   askDeadline,
   askPasswordInterface,
@@ -13,6 +13,7 @@ import {
 } from "../../src/varlink/ask_password_method.ts";
 import { VarlinkDispatcher } from "../../src/varlink/varlink_dispatcher.ts";
 import { encodeError, encodeReply } from "../../src/varlink/varlink_message.ts";
+import { InvalidParameterError } from "../../src/varlink/varlink_parameters.ts";
 import type { VarlinkMethodCall } from "../../src/varlink/varlink_method.ts";
 
 const decoder = new TextDecoder();
