@@ -10,6 +10,11 @@
  * A request is withdrawn as soon as its file vanishes, its NotAfter= passes
  * or its asker exits.
  *
+ * This file wires the parts together: ask_directory_follower.ts and
+ * ask_intake.ts (files in), request_table.ts and frontend_worker.ts (who
+ * asks what), answer_delivery.ts and retry_count.ts (replies out),
+ * agent_status.ts (STATUS=).
+ *
  * Everything waits in the reactor: a request costs a pidfd (shared by all
  * requests of one asker) and a timer-queue entry, never a thread or a timer
  * of its own, so a thousand pending requests are as cheap as one.
@@ -24,6 +29,7 @@ import type { Reactor } from "../reactor/reactor.ts";
 import { whenAborted } from "../reactor/when_aborted.ts";
 import { AgentStatus } from "./agent_status.ts";
 import { AnswerDelivery } from "./answer_delivery.ts";
+import { AskDirectoryFollower } from "./ask_directory_follower.ts";
 import { AskIntake } from "./ask_intake.ts";
 import { AskerTracker } from "./asker_tracker.ts";
 import { ChangeSignal } from "./change_signal.ts";
@@ -32,6 +38,7 @@ import { runFrontendWorker } from "./frontend_worker.ts";
 import type { PasswordCache } from "./password_cache.ts";
 import { type PendingRequest, releaseRequest } from "./pending_request.ts";
 import { RequestTable } from "./request_table.ts";
+import { RetryCount } from "./retry_count.ts";
 
 /** Options for {@linkcode runAgent}. */
 export interface AgentOptions {
@@ -102,6 +109,7 @@ class Agent {
   #table: RequestTable;
   #changes = new ChangeSignal();
   #status: AgentStatus;
+  #retries = new RetryCount();
   #delivery: AnswerDelivery;
   #intake: AskIntake;
   #finished = new AbortController();
@@ -122,6 +130,7 @@ class Agent {
       reactor,
       cache,
       table: this.#table,
+      retries: this.#retries,
       onChanged: () => this.#changed(),
       onStatus: () => this.#status.queue(),
       onSettled: () => this.#checkFinished(),
@@ -132,6 +141,7 @@ class Agent {
       limited: this.#limited,
       trackers: this.#trackers,
       table: this.#table,
+      retries: this.#retries,
       delivery: this.#delivery,
       onDeparted: (path) => this.#departed(path),
       onExpired: (pending, reason) => {
@@ -146,16 +156,17 @@ class Agent {
     using _limited = this.#limited;
     using _trackers = this.#trackers;
     using _delivery = this.#delivery;
+    const follower = new AskDirectoryFollower(this.#intake, this.#log, this.#limited);
     using watcher = new AskDirectoryWatcher(
       this.#options.directories,
       this.#options.reactor,
       (changes) => {
-        this.#intake.take(changes);
+        follower.take(changes);
         this.#checkFinished();
         this.#changed();
       },
     );
-    this.#intake.readAll(this.#options.directories, watcher);
+    follower.readAll(this.#options.directories, watcher);
     // A query is one pass over what is pending now.
     this.#intake.acceptNew = this.#options.mode === "watch";
     this.#checkFinished();
@@ -195,12 +206,11 @@ class Agent {
   }
 
   #departed(path: string): void {
-    this.#intake.forget(path);
     const pending = this.#table.remove(path);
     if (!pending) return;
     // Answered elsewhere (`askpw reply` over SSH, another agent) while we
     // asked: should the disk ask again, that answer was not accepted either.
-    if (pending.state === "asking") this.#delivery.countAttempt(pending);
+    if (pending.state === "asking") this.#retries.countAnswer(pending);
     this.#withdraw(pending, "its ask file vanished");
   }
 

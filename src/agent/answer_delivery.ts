@@ -1,26 +1,20 @@
 /**
  * From an answer to a reply: the passwords encoded and wiped, the reply sent
- * (waiting for room in a full queue, on the reactor), cached answers offered
- * to other requests, and retries counted: a new request for a disk (or Id=)
- * already answered means the last answer was not accepted.
+ * (waiting for room in a full queue, on the reactor), retries counted, cached
+ * answers offered to other requests.
  *
  * @module
  */
 import { DatagramSender } from "../ffi/socket.ts";
 import type { Logger } from "../log.ts";
-import type { AskRequest } from "../protocol/ask_request.ts";
-import {
-  type AnswerFamily,
-  answerFamily,
-  type RequestClass,
-  sharesCachedAnswers,
-} from "../protocol/request_kind.ts";
+import { answerFamily, sharesCachedAnswers } from "../protocol/request_kind.ts";
 import { deliverReply, type DeliveryOutcome, encodePasswordReply } from "../protocol/reply.ts";
 import type { Reactor } from "../reactor/reactor.ts";
 import { secretMemory } from "../secrets/secret_memory.ts";
 import type { PasswordCache } from "./password_cache.ts";
 import { type PendingRequest, releaseRequest } from "./pending_request.ts";
 import type { RequestTable } from "./request_table.ts";
+import type { RetryCount } from "./retry_count.ts";
 
 /** What {@linkcode AnswerDelivery} needs from the agent. */
 export interface AnswerDeliveryOptions {
@@ -30,6 +24,8 @@ export interface AnswerDeliveryOptions {
   reactor: Reactor;
   /** The requests a typed answer may also answer from the cache. */
   table: RequestTable;
+  /** Counts the replies sent, per disk. */
+  retries: RetryCount;
   /** Answers `AcceptCached=1` requests from passwords typed earlier; none when omitted. */
   cache?: PasswordCache;
   /** A request left "asking": wake the workers, update the status. */
@@ -41,19 +37,21 @@ export interface AnswerDeliveryOptions {
 }
 
 /**
- * Sends answers (all on one socket) and counts retries.
+ * Sends answers, all on one socket.
  *
  * @example Usage
  * ```ts
  * import { AnswerDelivery } from "./answer_delivery.ts";
  * import { RequestTable } from "./request_table.ts";
+ * import { RetryCount } from "./retry_count.ts";
  * import { createLogger } from "../log.ts";
  * import { Reactor } from "../reactor/reactor.ts";
  * await using reactor = new Reactor();
  * const table = new RequestTable([]);
  * const nothing = () => {};
  * using delivery = new AnswerDelivery({
- *   log: createLogger(), reactor, table, onChanged: nothing, onStatus: nothing, onSettled: nothing,
+ *   log: createLogger(), reactor, table, retries: new RetryCount(),
+ *   onChanged: nothing, onStatus: nothing, onSettled: nothing,
  * });
  * await delivery.settled();
  * ```
@@ -64,17 +62,18 @@ export class AnswerDelivery implements Disposable {
   /** One socket sends every answer. */
   #sender = new DatagramSender();
   #deliveries = new Set<Promise<void>>();
-  /**
-   * How often each disk (or, where none is known, each Id=) was answered, and
-   * with what: a new request for it means the last answer was not accepted.
-   */
-  #answeredDisks = new Map<string, { count: number; family?: AnswerFamily }>();
   #answered = 0;
 
   /**
    * Opens the socket replies go out on.
    *
-   * @param options See {@linkcode AnswerDeliveryOptions}.
+   * @example Usage
+   * ```ts
+   * import { AnswerDelivery, type AnswerDeliveryOptions } from "./answer_delivery.ts";
+   * declare const options: AnswerDeliveryOptions;
+   * using delivery = new AnswerDelivery(options);
+   * ```
+   * @param options   * @param options See {@linkcode AnswerDeliveryOptions}.
    */
   constructor(options: AnswerDeliveryOptions) {
     this.#options = options;
@@ -91,32 +90,31 @@ export class AnswerDelivery implements Disposable {
     return this.#deliveries.size > 0;
   }
 
-  /** Resolves once every reply on its way has been sent or dropped. */
+  /**
+   * Resolves once every reply on its way has been sent or dropped.
+   *
+   * @example Usage
+   * ```ts
+   * declare const delivery: import("./answer_delivery.ts").AnswerDelivery;
+   * await delivery.settled();
+   * ```
+   */
   async settled(): Promise<void> {
     await Promise.all(this.#deliveries);
-  }
-
-  /** Sets a new request's retry key and, when it is a retry, its attempt and previous answer. */
-  countRetries(pending: PendingRequest): void {
-    pending.retryKey = retryKey(pending.request, pending.class);
-    const answered = pending.retryKey ? this.#answeredDisks.get(pending.retryKey) : undefined;
-    if (answered) {
-      pending.attempt = answered.count + 1;
-      pending.previous = answered.family;
-    }
-  }
-
-  /** One more answer went to this disk (or Id): a new request for it is a retry. */
-  countAttempt(pending: PendingRequest): void {
-    if (!pending.retryKey) return;
-    const count = (this.#answeredDisks.get(pending.retryKey)?.count ?? 0) + 1;
-    this.#answeredDisks.set(pending.retryKey, { count, family: answerFamily(pending.class.kind) });
   }
 
   /**
    * Answers `pending` with `passwords` (wiped here, whatever happens); a
    * typed answer is cached and offered to the other requests.
    *
+   * @example Usage
+   * ```ts
+   * import { secretMemory } from "../secrets/secret_memory.ts";
+   * declare const delivery: import("./answer_delivery.ts").AnswerDelivery;
+   * declare const pending: import("./pending_request.ts").PendingRequest;
+   * const password = secretMemory().copy(new TextEncoder().encode("hunter2"));
+   * delivery.answer(pending, [password], "console /dev/tty1", true); // password is wiped
+   * ```
    * @param pending The request.
    * @param passwords The answer, in secret memory.
    * @param source Who answered, for the log.
@@ -151,7 +149,17 @@ export class AnswerDelivery implements Disposable {
     if (typed) { for (const other of this.#options.table.values()) this.answerFromCache(other); }
   }
 
-  /** Answers an `AcceptCached=1` first request from the cache, when it holds an answer. */
+  /**
+   * Answers an `AcceptCached=1` first request from the cache, when it holds an answer.
+   *
+   * @example Usage
+   * ```ts
+   * declare const delivery: import("./answer_delivery.ts").AnswerDelivery;
+   * declare const pending: import("./pending_request.ts").PendingRequest;
+   * delivery.answerFromCache(pending);
+   * ```
+   * @param pending The request.
+   */
   answerFromCache(pending: PendingRequest): void {
     const cache = this.#options.cache;
     if (!cache || pending.state !== "asking" || pending.triedCache) return;
@@ -164,7 +172,15 @@ export class AnswerDelivery implements Disposable {
     this.answer(pending, passwords, "the password cache (AcceptCached=1)", false);
   }
 
-  /** Closes the socket. */
+  /**
+   * Closes the socket.
+   *
+   * @example Usage
+   * ```ts
+   * declare const delivery: import("./answer_delivery.ts").AnswerDelivery;
+   * delivery[Symbol.dispose]();
+   * ```
+   */
   [Symbol.dispose](): void {
     this.#sender[Symbol.dispose]();
   }
@@ -193,7 +209,7 @@ export class AnswerDelivery implements Disposable {
     switch (outcome.kind) {
       case "sent":
         this.#answered++;
-        this.countAttempt(pending);
+        this.#options.retries.countAnswer(pending);
         this.#log.info(
           `Answered ${path} from ${source}${outcome.waited ? " once its queue had room" : ""}`,
         );
@@ -213,31 +229,6 @@ export class AnswerDelivery implements Disposable {
     releaseRequest(pending);
     this.#options.onStatus();
   }
-}
-
-/**
- * Where retries of a request are counted: per directory and disk (the
- * volume, else the device), else per Id=; a verification repeats an answer
- * on purpose and is no retry.
- *
- * @example Usage
- * ```ts
- * import { retryKey } from "./answer_delivery.ts";
- * import type { AskRequest } from "../protocol/ask_request.ts";
- * declare const request: AskRequest;
- * retryKey(request, { kind: "passphrase", disk: { volume: "root" } });
- * // "/run/systemd/ask-password\0disk\0root"
- * ```
- * @param request The request.
- * @param requestClass What it asks, for which disk.
- * @returns The key, or `undefined` when its retries are not counted.
- */
-export function retryKey(request: AskRequest, requestClass: RequestClass): string | undefined {
-  const { kind, disk } = requestClass;
-  if (kind === "verification") return undefined;
-  const where = disk?.volume ?? disk?.device;
-  if (where) return `${request.directory.path}\0disk\0${where}`;
-  return request.id ? `${request.directory.path}\0id\0${request.id}` : undefined;
 }
 
 /**

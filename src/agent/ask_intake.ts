@@ -13,7 +13,6 @@ import type { Logger } from "../log.ts";
 import type { LogRateLimit } from "../log_rate_limit.ts";
 import { type AskDirectory, listAskFileNames } from "../protocol/ask_directory.ts";
 import { readAskRequest } from "../protocol/ask_request.ts";
-import type { AskDirectoryChange, AskDirectoryWatcher } from "../protocol/ask_watcher.ts";
 import { classifyRequest } from "../protocol/request_kind.ts";
 import { replySocketProblem } from "../protocol/reply_socket_policy.ts";
 import type { Reactor } from "../reactor/reactor.ts";
@@ -23,6 +22,7 @@ import { MemoryTrim } from "./memory_trim.ts";
 import { newPendingRequest, type PendingRequest } from "./pending_request.ts";
 import type { RequestTable } from "./request_table.ts";
 import { newRequestLogText } from "./request_log_text.ts";
+import type { RetryCount } from "./retry_count.ts";
 
 /** What {@linkcode AskIntake} needs from the agent. */
 export interface AskIntakeOptions {
@@ -36,7 +36,9 @@ export interface AskIntakeOptions {
   trackers: AskerTracker;
   /** Where accepted requests go. */
   table: RequestTable;
-  /** Counts retries; offers cached answers. */
+  /** Tells a retry from a first request. */
+  retries: RetryCount;
+  /** Answers a request from the password cache. */
   delivery: AnswerDelivery;
   /** The ask file at `path` has gone (or been replaced): forget its request. */
   onDeparted: (path: string) => void;
@@ -45,17 +47,16 @@ export interface AskIntakeOptions {
 }
 
 /**
- * Reads ask files as the directory watcher reports them.
+ * Reads and checks ask files, and forgets them when they go.
  *
  * @example Usage
  * ```ts
  * import { AskIntake, type AskIntakeOptions } from "./ask_intake.ts";
- * import { monotonicMicros } from "../ffi/clock.ts";
  * declare const options: AskIntakeOptions;
  * const intake = new AskIntake(options);
  * const directory = { path: "/run/systemd/ask-password", ownerUid: 0, kind: "system" } as const;
  * intake.rescan(directory);
- * intake.arrived(directory, "ask.x1y2", monotonicMicros());
+ * intake.departed("/run/systemd/ask-password/ask.x1y2");
  * intake.trim.cancel();
  * ```
  */
@@ -64,8 +65,6 @@ export class AskIntake {
   #log: Logger;
   /** Ask files refused, by path, with their identity: each is logged once. */
   #rejected = new Map<string, string>();
-  /** Directories removed and not back yet. */
-  #lost = new Set<string>();
   /** Counts files read, to give memory back after a burst. */
   readonly trim: MemoryTrim;
   /** Whether new files become requests (a query takes only what was there). */
@@ -74,6 +73,12 @@ export class AskIntake {
   /**
    * Creates the intake (and its memory trim).
    *
+   * @example Usage
+   * ```ts
+   * import { AskIntake, type AskIntakeOptions } from "./ask_intake.ts";
+   * declare const options: AskIntakeOptions;
+   * const intake = new AskIntake(options);
+   * ```
    * @param options See {@linkcode AskIntakeOptions}.
    */
   constructor(options: AskIntakeOptions) {
@@ -82,52 +87,16 @@ export class AskIntake {
     this.trim = new MemoryTrim(options.reactor);
   }
 
-  /** Reads the directories the watcher watches; waits for the others. */
-  readAll(directories: readonly AskDirectory[], watcher: AskDirectoryWatcher): void {
-    for (const directory of directories) {
-      if (watcher.isWatching(directory)) this.rescan(directory);
-      else {
-        this.#lost.add(directory.path);
-        this.#log.warning(`${directory.path} does not exist yet; waiting for it`);
-      }
-    }
-  }
-
-  /** Takes what the directory watcher reports. */
-  take(changes: AskDirectoryChange[]): void {
-    const now = monotonicMicros();
-    for (const change of changes) {
-      const { directory } = change;
-      switch (change.kind) {
-        case "arrived":
-          this.arrived(directory, change.name, now);
-          break;
-        case "departed":
-          this.#options.onDeparted(`${directory.path}/${change.name}`);
-          break;
-        case "rescan":
-          if (this.#lost.delete(directory.path)) {
-            this.#log.notice(`${directory.path} is back; watching it again`);
-          }
-          if (change.overflow) {
-            const text = `The kernel's inotify queue overflowed; reading ${directory.path} again`;
-            this.#options.limited.log("notice", "inotify overflow", text);
-          }
-          this.rescan(directory);
-          break;
-        case "lost":
-          this.#lost.add(directory.path);
-          this.#log.warning(`${directory.path} was removed; watching for it to come back`);
-          for (const pending of this.#options.table.in(directory)) {
-            this.#options.onDeparted(pending.request.path);
-          }
-          this.#forgetIn(directory);
-          break;
-      }
-    }
-  }
-
-  /** Reads a directory whole: takes new files, forgets those that went. */
+  /**
+   * Reads a directory whole: takes new files, forgets those that went.
+   *
+   * @example Usage
+   * ```ts
+   * declare const intake: import("./ask_intake.ts").AskIntake;
+   * intake.rescan({ path: "/run/systemd/ask-password", ownerUid: 0, kind: "system" });
+   * ```
+   * @param directory The directory.
+   */
   rescan(directory: AskDirectory): void {
     const now = monotonicMicros();
     const present = new Set<string>();
@@ -138,7 +107,7 @@ export class AskIntake {
     const paths = [...this.#options.table.values()].map((pending) => pending.request.path);
     for (const path of [...paths, ...this.#rejected.keys()]) {
       if (path.startsWith(`${directory.path}/`) && !present.has(path)) {
-        this.#options.onDeparted(path);
+        this.departed(path);
       }
     }
   }
@@ -146,12 +115,23 @@ export class AskIntake {
   /**
    * Takes the file `name` in `directory`, unless it is the one already taken
    * or (`rewritten` false) already refused.
+   *
+   * @example Usage
+   * ```ts
+   * declare const intake: import("./ask_intake.ts").AskIntake;
+   * const directory = { path: "/run/systemd/ask-password", ownerUid: 0, kind: "system" } as const;
+   * intake.arrived(directory, "ask.x1y2", 0n);
+   * ```
+   * @param directory Where it is.
+   * @param name Its name.
+   * @param now CLOCK_MONOTONIC in microseconds, for NotAfter=.
+   * @param rewritten Whether it was written since it was last seen (read it even if refused).
    */
   arrived(directory: AskDirectory, name: string, now: bigint, rewritten = true): void {
     const path = `${directory.path}/${name}`;
     const status = linkStatus(path);
     if (!status) {
-      this.#options.onDeparted(path);
+      this.departed(path);
       return;
     }
     const key = `${status.dev}:${status.ino}`;
@@ -159,7 +139,7 @@ export class AskIntake {
     if (pending) {
       if (pending.request.key.startsWith(`${key}:`)) return;
       // Replaced by another file of the same name: the old request is gone.
-      this.#options.onDeparted(path);
+      this.departed(path);
     }
     const rejected = this.#rejected.get(path);
     if (rejected === key && !rewritten) return;
@@ -167,13 +147,33 @@ export class AskIntake {
     if (this.acceptNew) this.#consider(directory, name, path, key, now);
   }
 
-  /** Forgets that the file at `path` was refused (it has gone). */
-  forget(path: string): void {
+  /**
+   * The file at `path` has gone (or was replaced): forget it and its request.
+   *
+   * @example Usage
+   * ```ts
+   * declare const intake: import("./ask_intake.ts").AskIntake;
+   * intake.departed("/run/systemd/ask-password/ask.x1y2");
+   * ```
+   * @param path The ask file's path.
+   */
+  departed(path: string): void {
     this.#rejected.delete(path);
+    this.#options.onDeparted(path);
   }
 
-  /** Forgets the refusals of a directory that was removed. */
-  #forgetIn(directory: AskDirectory): void {
+  /**
+   * Forgets the requests and refusals of a directory that was removed.
+   *
+   * @example Usage
+   * ```ts
+   * declare const intake: import("./ask_intake.ts").AskIntake;
+   * intake.lost({ path: "/run/user/1000/systemd/ask-password", ownerUid: 1000, kind: "user" });
+   * ```
+   * @param directory The directory.
+   */
+  lost(directory: AskDirectory): void {
+    for (const pending of this.#options.table.in(directory)) this.departed(pending.request.path);
     for (const path of [...this.#rejected.keys()]) {
       if (path.startsWith(`${directory.path}/`)) this.#rejected.delete(path);
     }
@@ -181,7 +181,7 @@ export class AskIntake {
 
   /** Reads a new ask file; `key` (device and inode) names it until it is replaced. */
   #consider(directory: AskDirectory, name: string, path: string, key: string, now: bigint): void {
-    const { log, reactor, trackers, table, delivery, onExpired } = this.#options;
+    const { log, reactor, trackers, table, retries, onExpired } = this.#options;
     const result = readAskRequest(directory, name);
     this.trim.noteRead();
     if (!result.ok) {
@@ -213,15 +213,16 @@ export class AskIntake {
       } else log.debug(`Cannot track PID ${request.pid}: ${tracking.reason}`);
     }
     pending.class = classifyRequest(request, pending.asker);
-    delivery.countRetries(pending);
+    retries.markRetry(pending);
     if (request.notAfter > 0n) {
-      pending.deadline = reactor.at(request.notAfter, () => {
-        onExpired(pending, "its NotAfter= passed");
-      });
+      pending.deadline = reactor.at(
+        request.notAfter,
+        () => onExpired(pending, "its NotAfter= passed"),
+      );
     }
     table.add(pending);
     log.info(newRequestLogText(pending));
-    delivery.answerFromCache(pending);
+    this.#options.delivery.answerFromCache(pending);
   }
 
   #reject(path: string, key: string, reason: string): void {
