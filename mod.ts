@@ -36,8 +36,8 @@ export {
   listAskFileNames,
   SYSTEM_ASK_DIRECTORY,
 } from "./src/protocol/ask_directory.ts";
-export { replySocketProblem } from "./src/protocol/reply_socket_policy.ts";
-export { requestStaleness } from "./src/protocol/request_liveness.ts";
+export { replySocketProblem } from "./src/request/reply_socket_policy.ts";
+export { requestStaleness } from "./src/request/request_liveness.ts";
 export {
   deliverReply,
   type DeliveryOptions,
@@ -56,13 +56,13 @@ export {
   splitKernelCommandLine,
 } from "./src/initrd/kernel_command_line.ts";
 export { muteKernelMessages } from "./src/initrd/kernel_messages.ts";
-export { PasswordCache } from "./src/agent/password_cache.ts";
+export { PasswordCache } from "./src/secrets/password_cache.ts";
 export {
   ConsoleFrontend,
   type ConsoleFrontendOptions,
   type ConsoleOwner,
 } from "./src/console/console_frontend.ts";
-export { activeConsoleDevices, type ConsoleDeviceOptions } from "./src/initrd/console_devices.ts";
+export { activeConsoleDevices, type ConsoleDeviceOptions } from "./src/console/console_devices.ts";
 export {
   type EchoMode,
   type FeedResult,
@@ -73,18 +73,18 @@ export {
 } from "./src/console/line_editor.ts";
 export { Translator } from "./src/i18n/translator.ts";
 export { type Environment, messageLanguage } from "./src/i18n/locale.ts";
-export { keyboardLayout, type KeyboardLayoutSources } from "./src/initrd/keyboard_layout.ts";
-export { type CapsLockSubscription, CapsLockWatcher } from "./src/console/caps_lock_watcher.ts";
-export type { AnswerFamily, DiskIdentity, RequestKind } from "./src/protocol/request_kind.ts";
+export { keyboardLayout, type KeyboardLayoutSources } from "./src/prompt/keyboard_layout.ts";
+export { type CapsLockSubscription, CapsLockWatcher } from "./src/prompt/caps_lock_watcher.ts";
+export type { AnswerFamily, DiskIdentity, RequestKind } from "./src/request/request_kind.ts";
 export { DatagramSender } from "./src/ffi/socket.ts";
-export { sanitizeMessage } from "./src/console/sanitize_message.ts";
+export { sanitizeMessage } from "./src/protocol/sanitize_message.ts";
 export {
   createLogger,
   type Logger,
   type LoggerOptions,
   Priority,
   type PriorityName,
-} from "./src/log.ts";
+} from "./src/log/log.ts";
 export {
   PlymouthFrontend,
   type PlymouthFrontendOptions,
@@ -96,7 +96,7 @@ export {
   type PlymouthReply,
   PlymouthRequest,
 } from "./src/plymouth/protocol.ts";
-export { ConsoleHotplug, type ConsoleHotplugOptions } from "./src/initrd/console_hotplug.ts";
+export { ConsoleHotplug, type ConsoleHotplugOptions } from "./src/console/console_hotplug.ts";
 export {
   Reactor,
   type ReactorOptions,
@@ -105,7 +105,7 @@ export {
   type Watch,
 } from "./src/reactor/reactor.ts";
 export { SecretMemory, secretMemory } from "./src/secrets/secret_memory.ts";
-export { LogRateLimit, type LogRateLimitOptions } from "./src/log_rate_limit.ts";
+export { LogRateLimit, type LogRateLimitOptions } from "./src/log/log_rate_limit.ts";
 export {
   askPassword,
   type AskPasswordOptions,
@@ -123,7 +123,7 @@ export {
   describeAsker,
   identifyProcess,
   unitFromCgroup,
-} from "./src/protocol/asker_identity.ts";
+} from "./src/request/asker_identity.ts";
 export { ChangeSignal } from "./src/agent/change_signal.ts";
 export { type PeerCredentials } from "./src/ffi/socket.ts";
 export { main } from "./src/cli/main.ts";

@@ -21,10 +21,10 @@
  *
  * @module
  */
-import type { Logger } from "../log.ts";
-import { LogRateLimit } from "../log_rate_limit.ts";
+import type { Logger } from "../log/log.ts";
+import { LogRateLimit } from "../log/log_rate_limit.ts";
 import type { AskDirectory } from "../protocol/ask_directory.ts";
-import { AskDirectoryWatcher } from "../protocol/ask_watcher.ts";
+import { AskDirectoryWatcher } from "../request/ask_watcher.ts";
 import type { Reactor } from "../reactor/reactor.ts";
 import { whenAborted } from "../reactor/when_aborted.ts";
 import { AgentStatus } from "./agent_status.ts";
@@ -35,7 +35,7 @@ import { AskerTracker } from "./asker_tracker.ts";
 import { ChangeSignal } from "./change_signal.ts";
 import type { Frontend } from "./frontend.ts";
 import { runFrontendWorker } from "./frontend_worker.ts";
-import type { PasswordCache } from "./password_cache.ts";
+import type { PasswordCache } from "../secrets/password_cache.ts";
 import { type PendingRequest, releaseRequest } from "./pending_request.ts";
 import { RequestTable } from "./request_table.ts";
 import { RetryCount } from "./retry_count.ts";
@@ -81,7 +81,7 @@ export interface AgentResult {
  * @example Usage
  * ```ts
  * import { runAgent } from "./agent.ts";
- * import { createLogger } from "../log.ts";
+ * import { createLogger } from "../log/log.ts";
  * import { Reactor } from "../reactor/reactor.ts";
  * await using reactor = new Reactor();
  * const result = await runAgent({

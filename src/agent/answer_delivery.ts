@@ -6,12 +6,12 @@
  * @module
  */
 import { DatagramSender } from "../ffi/socket.ts";
-import type { Logger } from "../log.ts";
-import { answerFamily, sharesCachedAnswers } from "../protocol/request_kind.ts";
+import type { Logger } from "../log/log.ts";
+import { answerFamily, sharesCachedAnswers } from "../request/request_kind.ts";
 import { deliverReply, type DeliveryOutcome, encodePasswordReply } from "../protocol/reply.ts";
 import type { Reactor } from "../reactor/reactor.ts";
 import { secretMemory } from "../secrets/secret_memory.ts";
-import type { PasswordCache } from "./password_cache.ts";
+import type { PasswordCache } from "../secrets/password_cache.ts";
 import { type PendingRequest, releaseRequest } from "./pending_request.ts";
 import type { RequestTable } from "./request_table.ts";
 import type { RetryCount } from "./retry_count.ts";
@@ -44,7 +44,7 @@ export interface AnswerDeliveryOptions {
  * import { AnswerDelivery } from "./answer_delivery.ts";
  * import { RequestTable } from "./request_table.ts";
  * import { RetryCount } from "./retry_count.ts";
- * import { createLogger } from "../log.ts";
+ * import { createLogger } from "../log/log.ts";
  * import { Reactor } from "../reactor/reactor.ts";
  * await using reactor = new Reactor();
  * const table = new RequestTable([]);

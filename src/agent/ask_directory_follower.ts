@@ -7,10 +7,10 @@
  * @module
  */
 import { monotonicMicros } from "../ffi/clock.ts";
-import type { Logger } from "../log.ts";
-import type { LogRateLimit } from "../log_rate_limit.ts";
+import type { Logger } from "../log/log.ts";
+import type { LogRateLimit } from "../log/log_rate_limit.ts";
 import type { AskDirectory } from "../protocol/ask_directory.ts";
-import type { AskDirectoryChange, AskDirectoryWatcher } from "../protocol/ask_watcher.ts";
+import type { AskDirectoryChange, AskDirectoryWatcher } from "../request/ask_watcher.ts";
 import type { AskIntake } from "./ask_intake.ts";
 
 /**
@@ -20,9 +20,9 @@ import type { AskIntake } from "./ask_intake.ts";
  * ```ts
  * import { AskDirectoryFollower } from "./ask_directory_follower.ts";
  * import type { AskIntake } from "./ask_intake.ts";
- * import { AskDirectoryWatcher } from "../protocol/ask_watcher.ts";
- * import { createLogger } from "../log.ts";
- * import { LogRateLimit } from "../log_rate_limit.ts";
+ * import { AskDirectoryWatcher } from "../request/ask_watcher.ts";
+ * import { createLogger } from "../log/log.ts";
+ * import { LogRateLimit } from "../log/log_rate_limit.ts";
  * import { Reactor } from "../reactor/reactor.ts";
  * declare const intake: AskIntake;
  * await using reactor = new Reactor();
@@ -48,8 +48,8 @@ export class AskDirectoryFollower {
    * ```ts
    * import { AskDirectoryFollower } from "./ask_directory_follower.ts";
    * import type { AskIntake } from "./ask_intake.ts";
-   * import { createLogger } from "../log.ts";
-   * import { LogRateLimit } from "../log_rate_limit.ts";
+   * import { createLogger } from "../log/log.ts";
+   * import { LogRateLimit } from "../log/log_rate_limit.ts";
    * declare const intake: AskIntake;
    * const log = createLogger();
    * const follower = new AskDirectoryFollower(intake, log, new LogRateLimit(log));
@@ -70,7 +70,7 @@ export class AskDirectoryFollower {
    * @example Usage
    * ```ts
    * declare const follower: import("./ask_directory_follower.ts").AskDirectoryFollower;
-   * declare const watcher: import("../protocol/ask_watcher.ts").AskDirectoryWatcher;
+   * declare const watcher: import("../request/ask_watcher.ts").AskDirectoryWatcher;
    * follower.readAll([{ path: "/run/systemd/ask-password", ownerUid: 0, kind: "system" }], watcher);
    * ```
    * @param directories The directories to read.

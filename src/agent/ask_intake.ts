@@ -9,12 +9,12 @@
  */
 import { monotonicMicros } from "../ffi/clock.ts";
 import { linkStatus } from "../ffi/file.ts";
-import type { Logger } from "../log.ts";
-import type { LogRateLimit } from "../log_rate_limit.ts";
+import type { Logger } from "../log/log.ts";
+import type { LogRateLimit } from "../log/log_rate_limit.ts";
 import { type AskDirectory, listAskFileNames } from "../protocol/ask_directory.ts";
 import { readAskRequest } from "../protocol/ask_request.ts";
-import { classifyRequest } from "../protocol/request_kind.ts";
-import { replySocketProblem } from "../protocol/reply_socket_policy.ts";
+import { classifyRequest } from "../request/request_kind.ts";
+import { replySocketProblem } from "../request/reply_socket_policy.ts";
 import type { Reactor } from "../reactor/reactor.ts";
 import type { AnswerDelivery } from "./answer_delivery.ts";
 import type { AskerTracker } from "./asker_tracker.ts";

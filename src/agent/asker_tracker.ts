@@ -8,7 +8,7 @@
  */
 import { closeFd } from "../ffi/file.ts";
 import { openPidfd, processHasExited } from "../ffi/process.ts";
-import { type AskerIdentity, identifyProcess } from "../protocol/asker_identity.ts";
+import { type AskerIdentity, identifyProcess } from "../request/asker_identity.ts";
 import { type Reactor, Readiness, type Watch } from "../reactor/reactor.ts";
 
 interface Tracked {

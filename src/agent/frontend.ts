@@ -4,8 +4,8 @@
  * @module
  */
 import type { AskRequest } from "../protocol/ask_request.ts";
-import type { AskerIdentity } from "../protocol/asker_identity.ts";
-import type { AnswerFamily, DiskIdentity, RequestKind } from "../protocol/request_kind.ts";
+import type { AskerIdentity } from "../request/asker_identity.ts";
+import type { AnswerFamily, DiskIdentity, RequestKind } from "../request/request_kind.ts";
 
 /** How asking ended. */
 export type AskOutcome =

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Logger } from "../log.ts";
+import type { Logger } from "../log/log.ts";
 import { AbortScope } from "../reactor/abort_scope.ts";
 import { whenAborted } from "../reactor/when_aborted.ts";
 import type { ChangeSignal } from "./change_signal.ts";
@@ -45,7 +45,7 @@ export interface FrontendWorkerOptions {
  * import { runFrontendWorker } from "./frontend_worker.ts";
  * import { ChangeSignal } from "./change_signal.ts";
  * import { RequestTable } from "./request_table.ts";
- * import { createLogger } from "../log.ts";
+ * import { createLogger } from "../log/log.ts";
  * import type { Frontend } from "./frontend.ts";
  * declare const console: Frontend;
  * const stop = new AbortController();

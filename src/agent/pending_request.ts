@@ -6,8 +6,8 @@
  * @module
  */
 import type { AskRequest } from "../protocol/ask_request.ts";
-import type { AskerIdentity } from "../protocol/asker_identity.ts";
-import type { AnswerFamily, RequestClass } from "../protocol/request_kind.ts";
+import type { AskerIdentity } from "../request/asker_identity.ts";
+import type { AnswerFamily, RequestClass } from "../request/request_kind.ts";
 import type { Timer } from "../reactor/reactor.ts";
 import type { Frontend } from "./frontend.ts";
 

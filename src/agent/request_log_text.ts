@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { LOG_MESSAGE_CODE_POINTS, sanitizeMessage } from "../console/sanitize_message.ts";
+import { LOG_MESSAGE_CODE_POINTS, sanitizeMessage } from "../protocol/sanitize_message.ts";
 import type { AskRequest } from "../protocol/ask_request.ts";
-import type { AskerIdentity } from "../protocol/asker_identity.ts";
-import { describeDisk, type RequestClass } from "../protocol/request_kind.ts";
+import type { AskerIdentity } from "../request/asker_identity.ts";
+import { describeDisk, type RequestClass } from "../request/request_kind.ts";
 import type { PendingRequest } from "./pending_request.ts";
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 import type { AskRequest } from "../protocol/ask_request.ts";
-import { type AnswerFamily, answerFamily, type RequestClass } from "../protocol/request_kind.ts";
+import { type AnswerFamily, answerFamily, type RequestClass } from "../request/request_kind.ts";
 import type { PendingRequest } from "./pending_request.ts";
 
 /**

@@ -12,8 +12,8 @@ import { monotonicMicros } from "../ffi/clock.ts";
 import { Inotify, InotifyMask } from "../ffi/inotify.ts";
 import { removeFile, touch } from "../ffi/file.ts";
 import { addUserKey, readUserKey } from "../ffi/keyring.ts";
-import type { Logger } from "../log.ts";
-import { LogRateLimit } from "../log_rate_limit.ts";
+import type { Logger } from "../log/log.ts";
+import { LogRateLimit } from "../log/log_rate_limit.ts";
 import { type Reactor, Readiness } from "../reactor/reactor.ts";
 import { SECRET_SLOT_SIZE, secretMemory } from "../secrets/secret_memory.ts";
 import { formatAskFile, publishAskFile } from "./ask_file_writer.ts";
@@ -68,7 +68,7 @@ export type AskPasswordResult =
  * @example Usage
  * ```ts
  * import { askPassword } from "./ask_password.ts";
- * import { createLogger } from "../log.ts";
+ * import { createLogger } from "../log/log.ts";
  * import { Reactor } from "../reactor/reactor.ts";
  * await using reactor = new Reactor();
  * const result = await askPassword({

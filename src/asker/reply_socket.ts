@@ -23,7 +23,7 @@ import {
   setIntegerOption,
   SocketConstants,
 } from "../ffi/socket.ts";
-import { type AskerIdentity, identifyProcess } from "../protocol/asker_identity.ts";
+import { type AskerIdentity, identifyProcess } from "../request/asker_identity.ts";
 import { MAX_REPLY_SIZE } from "../protocol/reply.ts";
 import { SECRET_SLOT_SIZE, secretMemory } from "../secrets/secret_memory.ts";
 import { randomHex } from "./ask_file_writer.ts";

@@ -5,9 +5,9 @@
  */
 import { type AgentOptions, runAgent } from "../agent/agent.ts";
 import type { Frontend } from "../agent/frontend.ts";
-import { PasswordCache } from "../agent/password_cache.ts";
-import { activeConsoleDevices } from "../initrd/console_devices.ts";
-import { ConsoleHotplug } from "../initrd/console_hotplug.ts";
+import { PasswordCache } from "../secrets/password_cache.ts";
+import { activeConsoleDevices } from "../console/console_devices.ts";
+import { ConsoleHotplug } from "../console/console_hotplug.ts";
 import { PlymouthFrontend } from "../plymouth/plymouth_frontend.ts";
 import { PlymouthMonitor } from "../plymouth/plymouth_monitor.ts";
 import { ConsoleFrontend } from "../console/console_frontend.ts";
@@ -15,16 +15,16 @@ import { restoreAllTerminals } from "../console/terminal.ts";
 import { ChangeSignal } from "../agent/change_signal.ts";
 import { forbidCoreDumps } from "../ffi/memory.ts";
 import { pathExists } from "../ffi/file.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../log/log.ts";
 import { askDirectories, type AskDirectory } from "../protocol/ask_directory.ts";
 import { Reactor } from "../reactor/reactor.ts";
 import { secretMemory } from "../secrets/secret_memory.ts";
 import type { CommandLine } from "./parse_command_line.ts";
 import { notify, verifyManagerPidfdIds } from "./service_manager.ts";
-import { keyboardLayout } from "../initrd/keyboard_layout.ts";
+import { keyboardLayout } from "../prompt/keyboard_layout.ts";
 import { messageLanguage } from "../i18n/locale.ts";
 import { Translator } from "../i18n/translator.ts";
-import { CapsLockWatcher } from "../console/caps_lock_watcher.ts";
+import { CapsLockWatcher } from "../prompt/caps_lock_watcher.ts";
 
 /** How long an orderly shutdown may take after SIGTERM before we force it. */
 const SHUTDOWN_GRACE_MS = 800;
@@ -36,7 +36,7 @@ const SHUTDOWN_GRACE_MS = 800;
  * ```ts
  * import { agentCommand } from "./agent_command.ts";
  * import { parseCommandLine } from "./parse_command_line.ts";
- * import { createLogger } from "../log.ts";
+ * import { createLogger } from "../log/log.ts";
  * const status = await agentCommand(parseCommandLine(["query"]), createLogger());
  * ```
  * @param commandLine The parsed command line (`query` or `watch`).

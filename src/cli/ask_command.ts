@@ -9,7 +9,7 @@
 import { askPassword } from "../asker/ask_password.ts";
 import { effectiveUserId } from "../ffi/process.ts";
 import { forbidCoreDumps } from "../ffi/memory.ts";
-import { createLogger } from "../log.ts";
+import { createLogger } from "../log/log.ts";
 import { SYSTEM_ASK_DIRECTORY } from "../protocol/ask_directory.ts";
 import { Reactor } from "../reactor/reactor.ts";
 import { secretMemory } from "../secrets/secret_memory.ts";

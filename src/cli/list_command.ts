@@ -6,17 +6,17 @@
 import { monotonicMicros } from "../ffi/clock.ts";
 import { closeFd } from "../ffi/file.ts";
 import { openPidfd } from "../ffi/process.ts";
-import { sanitizeMessage } from "../console/sanitize_message.ts";
+import { sanitizeMessage } from "../protocol/sanitize_message.ts";
 import { askDirectories, listAskFileNames } from "../protocol/ask_directory.ts";
 import { type AskRequest, readAskRequest } from "../protocol/ask_request.ts";
-import { type AskerIdentity, identifyProcess } from "../protocol/asker_identity.ts";
-import { requestStaleness } from "../protocol/request_liveness.ts";
+import { type AskerIdentity, identifyProcess } from "../request/asker_identity.ts";
+import { requestStaleness } from "../request/request_liveness.ts";
 import {
   classifyRequest,
   describeDisk,
   kindLabel,
   type RequestClass,
-} from "../protocol/request_kind.ts";
+} from "../request/request_kind.ts";
 
 /** A pending request and, when it can be told, who asks, what and for which disk. */
 export interface PendingRequest {

@@ -5,7 +5,7 @@
  */
 import { restoreAllTerminals } from "../console/terminal.ts";
 import { initrdKernelOptions } from "../initrd/kernel_command_line.ts";
-import { createLogger } from "../log.ts";
+import { createLogger } from "../log/log.ts";
 import { VERSION } from "../version.ts";
 import { parseCommandLine, USAGE, UsageError } from "./parse_command_line.ts";
 

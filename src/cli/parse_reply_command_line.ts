@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ReplySelection } from "../remote/reply_to_pending.ts";
+import type { ReplySelection } from "./reply_to_pending.ts";
 import { required, seconds, splitOption, UsageError } from "./command_line_options.ts";
 
 /** What `askpw reply` is told. */

@@ -14,11 +14,11 @@ import {
   withoutEcho,
 } from "../ffi/termios.ts";
 import { askDirectories } from "../protocol/ask_directory.ts";
-import { describeDisk } from "../protocol/request_kind.ts";
+import { describeDisk } from "../request/request_kind.ts";
 import { Reactor } from "../reactor/reactor.ts";
-import { type ReplyOutcome, replyToPending } from "../remote/reply_to_pending.ts";
+import { type ReplyOutcome, replyToPending } from "./reply_to_pending.ts";
 import { SECRET_SLOT_SIZE, secretMemory } from "../secrets/secret_memory.ts";
-import { sanitizeMessage } from "../console/sanitize_message.ts";
+import { sanitizeMessage } from "../protocol/sanitize_message.ts";
 import { UsageError } from "./parse_command_line.ts";
 import { parseReplyCommandLine, REPLY_USAGE } from "./parse_reply_command_line.ts";
 

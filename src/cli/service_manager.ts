@@ -11,7 +11,7 @@ import { closeFd } from "../ffi/file.ts";
 import { notifyServiceManager } from "../ffi/notify.ts";
 import { pidfsInodeId } from "../ffi/pidfs.ts";
 import { openPidfd } from "../ffi/process.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../log/log.ts";
 
 /**
  * Sends `state` to `$NOTIFY_SOCKET`; a failure is logged, never fatal.
@@ -19,7 +19,7 @@ import type { Logger } from "../log.ts";
  * @example Usage
  * ```ts
  * import { notify } from "./service_manager.ts";
- * import { createLogger } from "../log.ts";
+ * import { createLogger } from "../log/log.ts";
  * notify(createLogger(), "STATUS=Waiting for password requests");
  * ```
  * @param log Where a failure goes.
@@ -95,7 +95,7 @@ export function checkPidfdId(pidVariable: string, idVariable: string): PidfdIdCh
  * @example Usage
  * ```ts
  * import { verifyManagerPidfdIds } from "./service_manager.ts";
- * import { createLogger } from "../log.ts";
+ * import { createLogger } from "../log/log.ts";
  * verifyManagerPidfdIds(createLogger());
  * ```
  * @param log Where the outcome goes.

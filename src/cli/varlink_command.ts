@@ -24,7 +24,7 @@ import {
 import { forbidCoreDumps } from "../ffi/memory.ts";
 import { effectiveUserId } from "../ffi/process.ts";
 import { integerOption, listenStream, setIntegerOption, SocketConstants } from "../ffi/socket.ts";
-import { createLogger } from "../log.ts";
+import { createLogger } from "../log/log.ts";
 import { SYSTEM_ASK_DIRECTORY } from "../protocol/ask_directory.ts";
 import { Reactor } from "../reactor/reactor.ts";
 import { VarlinkServer } from "../varlink/varlink_server.ts";

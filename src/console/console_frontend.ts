@@ -10,15 +10,15 @@ import { whenAborted } from "../reactor/when_aborted.ts";
 import type { AskContext, AskOutcome, Frontend } from "../agent/frontend.ts";
 import type { ChangeSignal } from "../agent/change_signal.ts";
 import { muteKernelMessages } from "../initrd/kernel_messages.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../log/log.ts";
 import type { AskRequest } from "../protocol/ask_request.ts";
 import { monotonicMicros } from "../ffi/clock.ts";
-import { requestSummary, retryNotice, secondsUntil } from "../agent/request_summary.ts";
+import { requestSummary, retryNotice, secondsUntil } from "../prompt/request_summary.ts";
 import { MAX_PASSWORD_SIZE } from "../protocol/reply.ts";
 import { type Reactor, Readiness, type Timer } from "../reactor/reactor.ts";
 import { secretMemory } from "../secrets/secret_memory.ts";
 import { type EchoMode, LineEditor } from "./line_editor.ts";
-import { sanitizeMessage } from "./sanitize_message.ts";
+import { sanitizeMessage } from "../protocol/sanitize_message.ts";
 import { Terminal } from "./terminal.ts";
 import { Translator } from "../i18n/translator.ts";
 import {
@@ -26,8 +26,8 @@ import {
   KeyboardLockFlags,
   keyboardLockFlags,
 } from "../ffi/virtual_terminal.ts";
-import type { CapsLockWatcher } from "./caps_lock_watcher.ts";
-import { soundCue } from "./sound_cue.ts";
+import type { CapsLockWatcher } from "../prompt/caps_lock_watcher.ts";
+import { soundCue } from "../prompt/sound_cue.ts";
 import { displayWidth } from "./display_width.ts";
 import { CursorTracker } from "./cursor_tracker.ts";
 import { terminalSize } from "../ffi/termios.ts";
@@ -109,7 +109,7 @@ export class ConsoleFrontend implements Frontend {
    * @example Usage
    * ```ts
    * import { ConsoleFrontend } from "./console_frontend.ts";
-   * import { createLogger } from "../log.ts";
+   * import { createLogger } from "../log/log.ts";
    * import { Reactor } from "../reactor/reactor.ts";
    * await using reactor = new Reactor();
    * const frontend = new ConsoleFrontend({
@@ -157,7 +157,7 @@ export class ConsoleFrontend implements Frontend {
    * @example Usage
    * ```ts
    * import { ConsoleFrontend } from "./console_frontend.ts";
-   * import { createLogger } from "../log.ts";
+   * import { createLogger } from "../log/log.ts";
    * import { Reactor } from "../reactor/reactor.ts";
    * import type { AskRequest } from "../protocol/ask_request.ts";
    * declare const request: AskRequest;

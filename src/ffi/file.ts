@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { concatBytes } from "../concat_bytes.ts";
+import { concatBytes } from "./concat_bytes.ts";
 import { cString } from "./c_string.ts";
 import { DescriptorFlags } from "./descriptor_flags.ts";
 import { check, Errno, lastErrno, SystemCallError } from "./errno.ts";

@@ -11,8 +11,8 @@
  * @module
  */
 import type { AskContext, AskOutcome, Frontend } from "../agent/frontend.ts";
-import { sanitizeMessage } from "../console/sanitize_message.ts";
-import type { Logger } from "../log.ts";
+import { sanitizeMessage } from "../protocol/sanitize_message.ts";
+import type { Logger } from "../log/log.ts";
 import type { AskRequest } from "../protocol/ask_request.ts";
 import { MAX_REPLY_SIZE } from "../protocol/reply.ts";
 import type { Reactor } from "../reactor/reactor.ts";
@@ -25,11 +25,11 @@ import {
   PlymouthProtocolError,
   PlymouthRequest,
 } from "./protocol.ts";
-import { requestSummary, retryNotice } from "../agent/request_summary.ts";
+import { requestSummary, retryNotice } from "../prompt/request_summary.ts";
 import { cancelPlymouthPrompt } from "./stale_prompt.ts";
 import { Translator } from "../i18n/translator.ts";
-import type { CapsLockSubscription, CapsLockWatcher } from "../console/caps_lock_watcher.ts";
-import { soundCueOnConsole } from "../console/sound_cue.ts";
+import type { CapsLockSubscription, CapsLockWatcher } from "../prompt/caps_lock_watcher.ts";
+import { soundCueOnConsole } from "../prompt/sound_cue.ts";
 
 const encoder = new TextEncoder();
 

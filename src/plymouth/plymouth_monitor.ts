@@ -6,10 +6,10 @@
  * @module
  */
 import { closeFd, linkTarget } from "../ffi/file.ts";
-import { identifyProcess } from "../protocol/asker_identity.ts";
+import { identifyProcess } from "../request/asker_identity.ts";
 import { processHasExited } from "../ffi/process.ts";
 import { ChangeSignal } from "../agent/change_signal.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../log/log.ts";
 import { AbortScope } from "../reactor/abort_scope.ts";
 import { type Reactor, Readiness, type Watch } from "../reactor/reactor.ts";
 import { PLYMOUTH_SOCKET, PlymouthConnection } from "./connection.ts";

@@ -10,7 +10,7 @@
  */
 import { closeFd, openFile, OpenFlags } from "../ffi/file.ts";
 import { injectInput } from "../ffi/termios.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../log/log.ts";
 
 /**
  * Cancels plymouthd's current prompt by typing Ctrl-C into one of its terminals.
@@ -18,7 +18,7 @@ import type { Logger } from "../log.ts";
  * @example Usage
  * ```ts
  * import { cancelPlymouthPrompt } from "./stale_prompt.ts";
- * import { createLogger } from "../log.ts";
+ * import { createLogger } from "../log/log.ts";
  * cancelPlymouthPrompt(["/dev/tty1"], createLogger());
  * ```
  * @param terminals The terminals plymouthd holds open (one is used).

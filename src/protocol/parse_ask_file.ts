@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { concatBytes } from "../concat_bytes.ts";
+import { concatBytes } from "../ffi/concat_bytes.ts";
 
 /** Parsed `[Ask]` section of an ask file. */
 export interface AskFileFields {

@@ -16,7 +16,7 @@ import {
   readCachedPasswords,
 } from "../asker/ask_password.ts";
 import { monotonicMicros } from "../ffi/clock.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../log/log.ts";
 import type { Reactor } from "../reactor/reactor.ts";
 import { SECRET_SLOT_SIZE, secretMemory } from "../secrets/secret_memory.ts";
 import {
@@ -97,7 +97,7 @@ export function askDeadline(
  * @example Usage
  * ```ts
  * import { createAskMethod } from "./ask_password_method.ts";
- * import { createLogger } from "../log.ts";
+ * import { createLogger } from "../log/log.ts";
  * import { Reactor } from "../reactor/reactor.ts";
  * await using reactor = new Reactor();
  * const ask = createAskMethod({
@@ -197,7 +197,7 @@ function replyPasswords(call: VarlinkMethodCall, passwords: Uint8Array[]): void 
  * @example Usage
  * ```ts
  * import { askPasswordInterface } from "./ask_password_method.ts";
- * import { createLogger } from "../log.ts";
+ * import { createLogger } from "../log/log.ts";
  * import { Reactor } from "../reactor/reactor.ts";
  * await using reactor = new Reactor();
  * const served = askPasswordInterface({

@@ -12,7 +12,7 @@
 import { closeFd, readSmallFile } from "../ffi/file.ts";
 import { pidfsInodeId } from "../ffi/pidfs.ts";
 import type { PeerCredentials } from "../ffi/socket.ts";
-import { type AskerIdentity, identifyProcess } from "../protocol/asker_identity.ts";
+import { type AskerIdentity, identifyProcess } from "../request/asker_identity.ts";
 
 export type { AskerIdentity, PeerCredentials };
 

@@ -22,9 +22,9 @@ import {
   SocketConstants,
   type StreamChunk,
 } from "../ffi/socket.ts";
-import type { Logger } from "../log.ts";
-import type { LogRateLimit } from "../log_rate_limit.ts";
-import { type AskerIdentity, identifyProcess } from "../protocol/asker_identity.ts";
+import type { Logger } from "../log/log.ts";
+import type { LogRateLimit } from "../log/log_rate_limit.ts";
+import { type AskerIdentity, identifyProcess } from "../request/asker_identity.ts";
 import { type Reactor, Readiness, type Watch } from "../reactor/reactor.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import type { PeerLimits } from "./peer_limits.ts";

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { Logger } from "../log.ts";
-import type { LogRateLimit } from "../log_rate_limit.ts";
+import type { Logger } from "../log/log.ts";
+import type { LogRateLimit } from "../log/log_rate_limit.ts";
 import { InvalidParameterError } from "./varlink_parameters.ts";
 import { linuxError, SYSTEM_ERROR } from "./systemd_interface.ts";
 import { encodeError, encodeReply, type VarlinkCall } from "./varlink_message.ts";
@@ -45,7 +45,7 @@ export class VarlinkDispatcher {
    * ```ts
    * import { VarlinkDispatcher } from "./varlink_dispatcher.ts";
    * import { systemdInterface } from "./systemd_interface.ts";
-   * import { createLogger } from "../log.ts";
+   * import { createLogger } from "../log/log.ts";
    * const dispatcher = new VarlinkDispatcher([systemdInterface], createLogger());
    * dispatcher.names(); // ["io.systemd", "org.varlink.service"]
    * ```
@@ -76,7 +76,7 @@ export class VarlinkDispatcher {
    * @example Usage
    * ```ts
    * import { VarlinkDispatcher } from "./varlink_dispatcher.ts";
-   * import { createLogger } from "../log.ts";
+   * import { createLogger } from "../log/log.ts";
    * new VarlinkDispatcher([], createLogger()).names(); // ["org.varlink.service"]
    * ```
    * @returns Their names.
@@ -93,8 +93,8 @@ export class VarlinkDispatcher {
    * ```ts
    * import { VarlinkDispatcher } from "./varlink_dispatcher.ts";
    * import { parseCall } from "./varlink_message.ts";
-   * import { LogRateLimit } from "../log_rate_limit.ts";
-   * import { createLogger } from "../log.ts";
+   * import { LogRateLimit } from "../log/log_rate_limit.ts";
+   * import { createLogger } from "../log/log.ts";
    * const log = createLogger();
    * using limitedLog = new LogRateLimit(log);
    * await new VarlinkDispatcher([], log).dispatch(

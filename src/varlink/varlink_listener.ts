@@ -14,8 +14,8 @@
  */
 import { closeFd } from "../ffi/file.ts";
 import { acceptConnection, type PeerCredentials, peerCredentials } from "../ffi/socket.ts";
-import type { Logger } from "../log.ts";
-import { LogRateLimit } from "../log_rate_limit.ts";
+import type { Logger } from "../log/log.ts";
+import { LogRateLimit } from "../log/log_rate_limit.ts";
 import { type Reactor, Readiness, type Timer, type Watch } from "../reactor/reactor.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { type PeerLimitOptions, PeerLimits } from "./peer_limits.ts";
@@ -68,7 +68,7 @@ export class VarlinkListener implements Disposable {
    * ```ts
    * import { VarlinkListener } from "./varlink_listener.ts";
    * import { systemdInterface } from "./systemd_interface.ts";
-   * import { createLogger } from "../log.ts";
+   * import { createLogger } from "../log/log.ts";
    * import { Reactor } from "../reactor/reactor.ts";
    * import { listenStream } from "../ffi/socket.ts";
    * await using reactor = new Reactor();

@@ -8,8 +8,8 @@
  * @module
  */
 import type { PeerCredentials } from "../ffi/socket.ts";
-import type { LogRateLimit } from "../log_rate_limit.ts";
-import type { AskerIdentity } from "../protocol/asker_identity.ts";
+import type { LogRateLimit } from "../log/log_rate_limit.ts";
+import type { AskerIdentity } from "../request/asker_identity.ts";
 
 /** Who is calling, as the connection and the message say it. */
 export interface VarlinkCaller {

@@ -48,7 +48,7 @@ export class VarlinkServer extends VarlinkListener {
    * @example Usage
    * ```ts
    * import { VarlinkServer } from "./varlink_server.ts";
-   * import { createLogger } from "../log.ts";
+   * import { createLogger } from "../log/log.ts";
    * import { Reactor } from "../reactor/reactor.ts";
    * import { listenStream } from "../ffi/socket.ts";
    * await using reactor = new Reactor();

@@ -22,7 +22,7 @@ import { buildInitrd } from "../../tools/vm/dracut_initrd.ts";
 import { buildLuksDisk } from "../../tools/vm/luks_disk.ts";
 import { kernelCommandLine, qemuArguments, sendKeys } from "../../tools/vm/qemu.ts";
 import { reportLines, SerialSession } from "../../tools/vm/serial_session.ts";
-import { TONES } from "../../src/console/sound_cue.ts";
+import { TONES } from "../../src/prompt/sound_cue.ts";
 
 /** Typed with a German layout: `z` is US `y`, `y` is US `z`, `ü` is US `[`. */
 const PASSPHRASE = "abczyü";

@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { InputDeviceSource } from "../../src/console/caps_lock_watcher.ts";
+import type { InputDeviceSource } from "../../src/prompt/caps_lock_watcher.ts";
 import { encodeInputEvent, InputEventCodes } from "../../src/ffi/evdev.ts";
 import { SystemCallError } from "../../src/ffi/errno.ts";
 import { closeFd, readFd, writeAll } from "../../src/ffi/file.ts";
@@ -41,8 +41,8 @@ export interface FakeKeyboard {
  * @example Usage
  * ```ts
  * import { FakeInputDevices } from "./fake_input_devices.ts";
- * import { CapsLockWatcher } from "../../src/console/caps_lock_watcher.ts";
- * import { createLogger } from "../../src/log.ts";
+ * import { CapsLockWatcher } from "../../src/prompt/caps_lock_watcher.ts";
+ * import { createLogger } from "../../src/log/log.ts";
  * import { Reactor } from "../../src/reactor/reactor.ts";
  * await using reactor = new Reactor();
  * const devices = new FakeInputDevices();

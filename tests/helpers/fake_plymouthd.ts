@@ -106,7 +106,7 @@ interface HeldPrompt {
  * ```ts
  * import { InProcessPlymouthd } from "./fake_plymouthd.ts";
  * import { PlymouthMonitor } from "../../src/plymouth/plymouth_monitor.ts";
- * import { createLogger } from "../../src/log.ts";
+ * import { createLogger } from "../../src/log/log.ts";
  * import { Reactor } from "../../src/reactor/reactor.ts";
  * await using reactor = new Reactor();
  * using plymouthd = InProcessPlymouthd.listen(reactor);

@@ -10,7 +10,7 @@
  * @module
  */
 import { askPassword } from "../../src/asker/ask_password.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger } from "../../src/log/log.ts";
 import { SYSTEM_ASK_DIRECTORY } from "../../src/protocol/ask_directory.ts";
 import { Reactor } from "../../src/reactor/reactor.ts";
 

@@ -26,7 +26,7 @@ import { pidfsInodeId } from "../../src/ffi/pidfs.ts";
 import { PollEvents, waitForEvents } from "../../src/ffi/poll.ts";
 import { openPidfd } from "../../src/ffi/process.ts";
 import { connectStream, sendWithDescriptorsOn } from "../../src/ffi/socket.ts";
-import { unitFromCgroup } from "../../src/protocol/asker_identity.ts";
+import { unitFromCgroup } from "../../src/request/asker_identity.ts";
 
 const SYS_pidfd_getfd = 438n;
 const encoder = new TextEncoder();

@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import type { AskOutcome } from "../../src/agent/frontend.ts";
-import { CapsLockWatcher } from "../../src/console/caps_lock_watcher.ts";
+import { CapsLockWatcher } from "../../src/prompt/caps_lock_watcher.ts";
 import { Translator } from "../../src/i18n/translator.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger } from "../../src/log/log.ts";
 import type { AskRequest } from "../../src/protocol/ask_request.ts";
 import { parseAskFile } from "../../src/protocol/parse_ask_file.ts";
 import { PlymouthFrontend } from "../../src/plymouth/plymouth_frontend.ts";

@@ -3,7 +3,7 @@
  * network namespaces: Plymouth and the consoles in one agent, with failover.
  */
 import assert from "node:assert/strict";
-import { keyboardLayout } from "../../src/initrd/keyboard_layout.ts";
+import { keyboardLayout } from "../../src/prompt/keyboard_layout.ts";
 import { PrivateNamespace } from "../helpers/private_namespace.ts";
 import { PtyConsole } from "../helpers/pty_console.ts";
 import { RecordingAsker, showBytes } from "../helpers/recording_asker.ts";

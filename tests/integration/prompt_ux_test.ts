@@ -21,7 +21,7 @@ import {
   keyboardLockFlags,
   setKeyboardLockFlags,
 } from "../../src/ffi/virtual_terminal.ts";
-import { keyboardLayout } from "../../src/initrd/keyboard_layout.ts";
+import { keyboardLayout } from "../../src/prompt/keyboard_layout.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 const encoder = new TextEncoder();

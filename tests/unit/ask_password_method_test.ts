@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import type { AskPasswordOptions, AskPasswordResult } from "../../src/asker/ask_password.ts";
 import type { PeerCredentials } from "../../src/ffi/socket.ts";
-import type { Logger } from "../../src/log.ts";
-import { LogRateLimit } from "../../src/log_rate_limit.ts";
-import type { AskerIdentity } from "../../src/protocol/asker_identity.ts";
+import type { Logger } from "../../src/log/log.ts";
+import { LogRateLimit } from "../../src/log/log_rate_limit.ts";
+import type { AskerIdentity } from "../../src/request/asker_identity.ts";
 import type { Reactor } from "../../src/reactor/reactor.ts";
 import { NO_TIMEOUT } from "../../src/varlink/ask_password_interface.ts";
 import {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type AskDirectoryChange, AskDirectoryWatcher } from "../../src/protocol/ask_watcher.ts";
+import { type AskDirectoryChange, AskDirectoryWatcher } from "../../src/request/ask_watcher.ts";
 import { Reactor } from "../../src/reactor/reactor.ts";
 
 async function collect(

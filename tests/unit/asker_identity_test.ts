@@ -5,7 +5,7 @@ import {
   describeAsker,
   identifyProcess,
   unitFromCgroup,
-} from "../../src/protocol/asker_identity.ts";
+} from "../../src/request/asker_identity.ts";
 
 Deno.test("unitFromCgroup: the first unit below the slices, from the unified hierarchy", () => {
   assert.equal(

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { CapsLockWatcher, systemInputDevices } from "../../src/console/caps_lock_watcher.ts";
+import { CapsLockWatcher, systemInputDevices } from "../../src/prompt/caps_lock_watcher.ts";
 import { InputEventCodes } from "../../src/ffi/evdev.ts";
 import { Errno } from "../../src/ffi/errno.ts";
-import type { Logger } from "../../src/log.ts";
+import type { Logger } from "../../src/log/log.ts";
 import { Reactor } from "../../src/reactor/reactor.ts";
 import { CAPS_LOCK_BIT, FakeInputDevices } from "../helpers/fake_input_devices.ts";
 

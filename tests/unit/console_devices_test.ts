@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { activeConsoleDevices } from "../../src/initrd/console_devices.ts";
+import { activeConsoleDevices } from "../../src/console/console_devices.ts";
 
 async function fakeSystem(active: string, tty0Active: string, devices: string[]) {
   const root = await Deno.makeTempDir({ prefix: "askpw-consoles-" });

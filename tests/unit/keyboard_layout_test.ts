@@ -3,7 +3,7 @@ import {
   keyboardLayout,
   keymapFromCommandLine,
   parseEnvironmentFile,
-} from "../../src/initrd/keyboard_layout.ts";
+} from "../../src/prompt/keyboard_layout.ts";
 
 Deno.test("parseEnvironmentFile: quotes, comments, export, the last assignment wins", () => {
   const values = parseEnvironmentFile(

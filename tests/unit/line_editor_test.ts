@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { concatBytes } from "../../src/concat_bytes.ts";
+import { concatBytes } from "../../src/ffi/concat_bytes.ts";
 import {
   type EchoMode,
   englishWords,

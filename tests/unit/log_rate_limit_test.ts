@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { createLogger } from "../../src/log.ts";
-import { LogRateLimit } from "../../src/log_rate_limit.ts";
+import { createLogger } from "../../src/log/log.ts";
+import { LogRateLimit } from "../../src/log/log_rate_limit.ts";
 
 function capture() {
   const lines: string[] = [];

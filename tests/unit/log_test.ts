@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLogger } from "../../src/log.ts";
+import { createLogger } from "../../src/log/log.ts";
 
 Deno.test("createLogger: one line per event with <N> priorities for the journal", () => {
   const lines: string[] = [];

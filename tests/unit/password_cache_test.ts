@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PasswordCache } from "../../src/agent/password_cache.ts";
+import { PasswordCache } from "../../src/secrets/password_cache.ts";
 import { secretMemory } from "../../src/secrets/secret_memory.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);

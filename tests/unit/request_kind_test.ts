@@ -9,7 +9,7 @@ import {
   kindLabel,
   type RequestKind,
   sharesCachedAnswers,
-} from "../../src/protocol/request_kind.ts";
+} from "../../src/request/request_kind.ts";
 
 const plain = { echo: false, silent: false };
 const cryptsetup = {

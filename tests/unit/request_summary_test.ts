@@ -4,7 +4,7 @@ import {
   requestSummary,
   retryNotice,
   secondsUntil,
-} from "../../src/agent/request_summary.ts";
+} from "../../src/prompt/request_summary.ts";
 
 Deno.test("requestSummary: kind, time left, disk, asker; nothing for a plain password", () => {
   assert.equal(

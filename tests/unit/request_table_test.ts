@@ -9,7 +9,7 @@ import {
   releaseRequest,
 } from "../../src/agent/pending_request.ts";
 import { RequestTable } from "../../src/agent/request_table.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger } from "../../src/log/log.ts";
 import type { AskDirectory } from "../../src/protocol/ask_directory.ts";
 import type { AskRequest } from "../../src/protocol/ask_request.ts";
 

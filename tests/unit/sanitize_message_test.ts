@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sanitizeMessage } from "../../src/console/sanitize_message.ts";
+import { sanitizeMessage } from "../../src/protocol/sanitize_message.ts";
 
 function codePoints(text: string): number {
   return [...text].length;

@@ -21,7 +21,7 @@ import {
   reportsDroppedEvents,
 } from "../ffi/evdev.ts";
 import { closeFd, readFd, readSmallFile } from "../ffi/file.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../log/log.ts";
 import { type Reactor, Readiness, type Watch } from "../reactor/reactor.ts";
 
 /** A prompt's interest in Caps Lock; dispose it when the prompt goes. */
@@ -133,7 +133,7 @@ export class CapsLockWatcher {
    * @example Usage
    * ```ts
    * import { CapsLockWatcher } from "./caps_lock_watcher.ts";
-   * import { createLogger } from "../log.ts";
+   * import { createLogger } from "../log/log.ts";
    * import { Reactor } from "../reactor/reactor.ts";
    * await using reactor = new Reactor();
    * const capsLock = new CapsLockWatcher({ reactor, log: createLogger() });
@@ -166,7 +166,7 @@ export class CapsLockWatcher {
    * @example Usage
    * ```ts
    * import { CapsLockWatcher } from "./caps_lock_watcher.ts";
-   * import { createLogger } from "../log.ts";
+   * import { createLogger } from "../log/log.ts";
    * import { Reactor } from "../reactor/reactor.ts";
    * await using reactor = new Reactor();
    * const capsLock = new CapsLockWatcher({ reactor, log: createLogger() });

@@ -11,7 +11,7 @@
  * @module
  */
 import type { Timer } from "../reactor/reactor.ts";
-import { secretMemory } from "../secrets/secret_memory.ts";
+import { secretMemory } from "./secret_memory.ts";
 
 interface Entry {
   secret: Uint8Array;

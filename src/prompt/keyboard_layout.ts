@@ -9,7 +9,7 @@
  * @module
  */
 import { pathExists, readSmallFile } from "../ffi/file.ts";
-import { splitKernelCommandLine } from "./kernel_command_line.ts";
+import { splitKernelCommandLine } from "../initrd/kernel_command_line.ts";
 
 /** The layout when nothing sets one: the kernel's built-in US map. */
 export const DEFAULT_KEYMAP = "us";

@@ -10,7 +10,7 @@
 import type { ChangeSignal } from "../agent/change_signal.ts";
 import { UeventListener } from "../ffi/netlink.ts";
 import { pathExists } from "../ffi/file.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../log/log.ts";
 import { type Reactor, Readiness, type Watch } from "../reactor/reactor.ts";
 
 /** Options for {@linkcode ConsoleHotplug}. */
@@ -42,7 +42,7 @@ export class ConsoleHotplug implements Disposable {
    * @example Usage
    * ```ts
    * import { ConsoleHotplug } from "./console_hotplug.ts";
-   * import { createLogger } from "../log.ts";
+   * import { createLogger } from "../log/log.ts";
    * import { Reactor } from "../reactor/reactor.ts";
    * await using reactor = new Reactor();
    * using hotplug = new ConsoleHotplug({

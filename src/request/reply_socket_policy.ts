@@ -7,7 +7,7 @@
  * @module
  */
 import { FileType, linkStatus } from "../ffi/file.ts";
-import type { AskRequest } from "./ask_request.ts";
+import type { AskRequest } from "../protocol/ask_request.ts";
 
 /**
  * Checks the request's `Socket=` against the policy above.
@@ -15,7 +15,7 @@ import type { AskRequest } from "./ask_request.ts";
  * @example Usage
  * ```ts
  * import { replySocketProblem } from "./reply_socket_policy.ts";
- * import type { AskRequest } from "./ask_request.ts";
+ * import type { AskRequest } from "../protocol/ask_request.ts";
  * declare const request: AskRequest;
  * const problem = replySocketProblem(request);
  * if (problem) console.log(`skipped: ${problem}`);

@@ -4,7 +4,7 @@
  * @module
  */
 import { processIsAlive } from "../ffi/process.ts";
-import type { AskRequest } from "./ask_request.ts";
+import type { AskRequest } from "../protocol/ask_request.ts";
 
 /**
  * Tells why `request` no longer needs an answer, like systemd's agent: its
@@ -15,7 +15,7 @@ import type { AskRequest } from "./ask_request.ts";
  * ```ts
  * import { requestStaleness } from "./request_liveness.ts";
  * import { monotonicMicros } from "../ffi/clock.ts";
- * import type { AskRequest } from "./ask_request.ts";
+ * import type { AskRequest } from "../protocol/ask_request.ts";
  * declare const request: AskRequest;
  * const stale = requestStaleness(request, monotonicMicros());
  * ```

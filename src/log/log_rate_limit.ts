@@ -6,7 +6,7 @@
  * @module
  */
 import type { Logger, PriorityName } from "./log.ts";
-import type { Timer } from "./reactor/reactor.ts";
+import type { Timer } from "../reactor/reactor.ts";
 
 /** Options for a {@linkcode LogRateLimit}. */
 export interface LogRateLimitOptions {

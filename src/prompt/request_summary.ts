@@ -7,11 +7,11 @@
  *
  * @module
  */
-import { sanitizeMessage } from "../console/sanitize_message.ts";
-import { describeAsker } from "../protocol/asker_identity.ts";
-import { type DiskIdentity, kindLabel } from "../protocol/request_kind.ts";
+import { sanitizeMessage } from "../protocol/sanitize_message.ts";
+import { describeAsker } from "../request/asker_identity.ts";
+import { type DiskIdentity, kindLabel } from "../request/request_kind.ts";
 import { Translator } from "../i18n/translator.ts";
-import type { AskContext } from "./frontend.ts";
+import type { AskContext } from "../agent/frontend.ts";
 
 /** Names in the summary are cut to this many characters. */
 const NAME_CODE_POINTS = 96;

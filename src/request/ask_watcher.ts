@@ -14,7 +14,7 @@ import { Errno, SystemCallError } from "../ffi/errno.ts";
 import { FileType, linkStatus } from "../ffi/file.ts";
 import { Inotify, type InotifyEvent, InotifyMask } from "../ffi/inotify.ts";
 import { type Reactor, Readiness, type Watch } from "../reactor/reactor.ts";
-import type { AskDirectory } from "./ask_directory.ts";
+import type { AskDirectory } from "../protocol/ask_directory.ts";
 
 // Unlike systemd (CLOSE_WRITE|MOVED_TO only) we also watch removals, so a
 // request that vanishes withdraws its prompts on every surface at once, and

@@ -17,11 +17,11 @@ import { linkStatus } from "../ffi/file.ts";
 import { DatagramSender } from "../ffi/socket.ts";
 import { type AskDirectory, listAskFileNames } from "../protocol/ask_directory.ts";
 import { type AskRequest, readAskRequest } from "../protocol/ask_request.ts";
-import { type AskDirectoryChange, AskDirectoryWatcher } from "../protocol/ask_watcher.ts";
-import type { AskerIdentity } from "../protocol/asker_identity.ts";
+import { type AskDirectoryChange, AskDirectoryWatcher } from "../request/ask_watcher.ts";
+import type { AskerIdentity } from "../request/asker_identity.ts";
 import { deliverReply, encodePasswordReply } from "../protocol/reply.ts";
-import { replySocketProblem } from "../protocol/reply_socket_policy.ts";
-import { classifyRequest, type RequestClass } from "../protocol/request_kind.ts";
+import { replySocketProblem } from "../request/reply_socket_policy.ts";
+import { classifyRequest, type RequestClass } from "../request/request_kind.ts";
 import type { Reactor } from "../reactor/reactor.ts";
 
 /** Which pending requests to answer. */
