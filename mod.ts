@@ -76,7 +76,7 @@ export { type Environment, messageLanguage } from "./src/i18n/locale.ts";
 export { keyboardLayout, type KeyboardLayoutSources } from "./src/prompt/keyboard_layout.ts";
 export { type CapsLockSubscription, CapsLockWatcher } from "./src/prompt/caps_lock_watcher.ts";
 export type { AnswerFamily, DiskIdentity, RequestKind } from "./src/request/request_kind.ts";
-export { DatagramSender } from "./src/ffi/socket.ts";
+export { DatagramSender } from "./src/ffi/datagram_socket.ts";
 export { sanitizeMessage } from "./src/protocol/sanitize_message.ts";
 export {
   createLogger,
@@ -125,7 +125,7 @@ export {
   unitFromCgroup,
 } from "./src/request/asker_identity.ts";
 export { ChangeSignal } from "./src/agent/change_signal.ts";
-export { type PeerCredentials } from "./src/ffi/socket.ts";
+export { type PeerCredentials } from "./src/ffi/peer_credentials.ts";
 export { main } from "./src/cli/main.ts";
 export { VERSION } from "./src/version.ts";
 

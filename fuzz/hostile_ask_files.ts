@@ -13,8 +13,8 @@
 import { generateAskFile } from "./ask_file_generator.ts";
 import { Prng } from "./prng.ts";
 import { AskFileSyntaxError, parseAskFile } from "../src/protocol/parse_ask_file.ts";
-import { closeFd } from "../src/ffi/file.ts";
-import { bindDatagramSocket, receiveDatagram } from "../src/ffi/socket.ts";
+import { closeFd } from "../src/ffi/file_descriptor.ts";
+import { bindDatagramSocket, receiveDatagram } from "../src/ffi/datagram_socket.ts";
 import type { PrivateNamespace } from "../tests/helpers/private_namespace.ts";
 
 /** Text in the Message= of every hostile file that has one; it must never reach the console. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { DatagramSender } from "../ffi/socket.ts";
+import { DatagramSender } from "../ffi/datagram_socket.ts";
 import type { Logger } from "../log/log.ts";
 import { answerFamily, sharesCachedAnswers } from "../request/request_kind.ts";
 import { deliverReply, type DeliveryOutcome, encodePasswordReply } from "../protocol/reply.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 import { monotonicMicros } from "../ffi/clock.ts";
-import { linkStatus } from "../ffi/file.ts";
+import { linkStatus } from "../ffi/file_status.ts";
 import type { Logger } from "../log/log.ts";
 import type { LogRateLimit } from "../log/log_rate_limit.ts";
 import { type AskDirectory, listAskFileNames } from "../protocol/ask_directory.ts";

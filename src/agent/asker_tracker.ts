@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { closeFd } from "../ffi/file.ts";
+import { closeFd } from "../ffi/file_descriptor.ts";
 import { openPidfd, processHasExited } from "../ffi/process.ts";
 import { type AskerIdentity, identifyProcess } from "../request/asker_identity.ts";
 import { type Reactor, Readiness, type Watch } from "../reactor/reactor.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { removeFile, renameNoReplace } from "../ffi/file.ts";
+import { removeFile, renameNoReplace } from "../ffi/file_path.ts";
 
 /** What an ask file says (the keys systemd writes, in its order). */
 export interface AskFileContent {

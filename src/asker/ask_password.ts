@@ -10,7 +10,7 @@
  */
 import { monotonicMicros } from "../ffi/clock.ts";
 import { Inotify, InotifyMask } from "../ffi/inotify.ts";
-import { removeFile, touch } from "../ffi/file.ts";
+import { removeFile, touch } from "../ffi/file_path.ts";
 import { addUserKey, readUserKey } from "../ffi/keyring.ts";
 import type { Logger } from "../log/log.ts";
 import { LogRateLimit } from "../log/log_rate_limit.ts";

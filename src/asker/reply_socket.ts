@@ -13,16 +13,14 @@
  *
  * @module
  */
-import { closeFd } from "../ffi/file.ts";
-import { removeFile, withUmask } from "../ffi/file.ts";
+import { closeFd } from "../ffi/file_descriptor.ts";
+import { removeFile, withUmask } from "../ffi/file_path.ts";
 import { effectiveUserId } from "../ffi/process.ts";
-import {
-  bindDatagramSocket,
-  type PeerCredentials,
-  receiveMessage,
-  setIntegerOption,
-  SocketConstants,
-} from "../ffi/socket.ts";
+import { bindDatagramSocket } from "../ffi/datagram_socket.ts";
+import type { PeerCredentials } from "../ffi/peer_credentials.ts";
+import { receiveMessage } from "../ffi/ancillary_messages.ts";
+import { setIntegerOption } from "../ffi/socket_options.ts";
+import { SocketConstants } from "../ffi/socket_constants.ts";
 import { type AskerIdentity, identifyProcess } from "../request/asker_identity.ts";
 import { MAX_REPLY_SIZE } from "../protocol/reply.ts";
 import { SECRET_SLOT_SIZE, secretMemory } from "../secrets/secret_memory.ts";

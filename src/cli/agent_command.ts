@@ -14,7 +14,7 @@ import { ConsoleFrontend } from "../console/console_frontend.ts";
 import { restoreAllTerminals } from "../console/terminal.ts";
 import { ChangeSignal } from "../agent/change_signal.ts";
 import { forbidCoreDumps } from "../ffi/memory.ts";
-import { pathExists } from "../ffi/file.ts";
+import { pathExists } from "../ffi/file_path.ts";
 import type { Logger } from "../log/log.ts";
 import { askDirectories, type AskDirectory } from "../protocol/ask_directory.ts";
 import { Reactor } from "../reactor/reactor.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { monotonicMicros } from "../ffi/clock.ts";
-import { closeFd } from "../ffi/file.ts";
+import { closeFd } from "../ffi/file_descriptor.ts";
 import { openPidfd } from "../ffi/process.ts";
 import { sanitizeMessage } from "../protocol/sanitize_message.ts";
 import { askDirectories, listAskFileNames } from "../protocol/ask_directory.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { closeFd, openFile, OpenFlags, readFd } from "../ffi/file.ts";
+import { closeFd, openFile, OpenFlags, readFd } from "../ffi/file_descriptor.ts";
 import { forbidCoreDumps } from "../ffi/memory.ts";
 import {
   getTerminalSettings,

@@ -13,8 +13,8 @@
  */
 import { AskerTracker } from "../agent/asker_tracker.ts";
 import { monotonicMicros } from "../ffi/clock.ts";
-import { linkStatus } from "../ffi/file.ts";
-import { DatagramSender } from "../ffi/socket.ts";
+import { linkStatus } from "../ffi/file_status.ts";
+import { DatagramSender } from "../ffi/datagram_socket.ts";
 import { type AskDirectory, listAskFileNames } from "../protocol/ask_directory.ts";
 import { type AskRequest, readAskRequest } from "../protocol/ask_request.ts";
 import { type AskDirectoryChange, AskDirectoryWatcher } from "../request/ask_watcher.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { closeFd } from "../ffi/file.ts";
+import { closeFd } from "../ffi/file_descriptor.ts";
 import { notifyServiceManager } from "../ffi/notify.ts";
 import { pidfsInodeId } from "../ffi/pidfs.ts";
 import { openPidfd } from "../ffi/process.ts";

@@ -13,17 +13,14 @@
  *
  * @module
  */
-import {
-  closeFd,
-  FileType,
-  linkStatus,
-  removeFile,
-  setNonBlocking,
-  withUmask,
-} from "../ffi/file.ts";
+import { closeFd, setNonBlocking } from "../ffi/file_descriptor.ts";
+import { FileType, linkStatus } from "../ffi/file_status.ts";
+import { removeFile, withUmask } from "../ffi/file_path.ts";
 import { forbidCoreDumps } from "../ffi/memory.ts";
 import { effectiveUserId } from "../ffi/process.ts";
-import { integerOption, listenStream, setIntegerOption, SocketConstants } from "../ffi/socket.ts";
+import { integerOption, setIntegerOption } from "../ffi/socket_options.ts";
+import { listenStream } from "../ffi/stream_socket.ts";
+import { SocketConstants } from "../ffi/socket_constants.ts";
 import { createLogger } from "../log/log.ts";
 import { SYSTEM_ASK_DIRECTORY } from "../protocol/ask_directory.ts";
 import { Reactor } from "../reactor/reactor.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { pathExists, readSmallFile } from "../ffi/file.ts";
+import { pathExists, readSmallFile } from "../ffi/file_path.ts";
 
 const decoder = new TextDecoder();
 

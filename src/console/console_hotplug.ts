@@ -9,7 +9,7 @@
  */
 import type { ChangeSignal } from "../agent/change_signal.ts";
 import { UeventListener } from "../ffi/netlink.ts";
-import { pathExists } from "../ffi/file.ts";
+import { pathExists } from "../ffi/file_path.ts";
 import type { Logger } from "../log/log.ts";
 import { type Reactor, Readiness, type Watch } from "../reactor/reactor.ts";
 

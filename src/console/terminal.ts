@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { closeFd, openFile, OpenFlags, readFd, writeSome } from "../ffi/file.ts";
+import { closeFd, openFile, OpenFlags, readFd, writeSome } from "../ffi/file_descriptor.ts";
 import {
   discardTypedInput,
   getTerminalSettings,

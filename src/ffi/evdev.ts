@@ -13,7 +13,7 @@
  * @module
  */
 import { check } from "./errno.ts";
-import { openFile, OpenFlags } from "./file.ts";
+import { openFile, OpenFlags } from "./file_descriptor.ts";
 import { libc } from "./libc.ts";
 
 /** The event types and codes of linux/input-event-codes.h askpw uses. */
@@ -105,7 +105,7 @@ const CLOCK_MONOTONIC = 1;
  * @example Usage
  * ```ts
  * import { openInputDevice } from "./evdev.ts";
- * import { closeFd } from "./file.ts";
+ * import { closeFd } from "./file_descriptor.ts";
  * try {
  *   closeFd(openInputDevice("/dev/input/event0"));
  * } catch (error) {
@@ -127,7 +127,7 @@ export function openInputDevice(path: string): number {
  * @example Usage
  * ```ts
  * import { hasCapsLockLed, openInputDevice } from "./evdev.ts";
- * import { closeFd } from "./file.ts";
+ * import { closeFd } from "./file_descriptor.ts";
  * try {
  *   const fd = openInputDevice("/dev/input/event0");
  *   if (hasCapsLockLed(fd)) console.log("a keyboard");
@@ -157,7 +157,7 @@ export function hasCapsLockLed(fd: number): boolean {
  * @example Usage
  * ```ts
  * import { InputEventCodes, ledState, openInputDevice } from "./evdev.ts";
- * import { closeFd } from "./file.ts";
+ * import { closeFd } from "./file_descriptor.ts";
  * try {
  *   const fd = openInputDevice("/dev/input/event0");
  *   console.log((ledState(fd) & (1 << InputEventCodes.LED_CAPSL)) !== 0);
@@ -194,7 +194,7 @@ export function ledState(fd: number): number {
  * @example Usage
  * ```ts
  * import { openInputDevice, receiveOnlyLedEvents } from "./evdev.ts";
- * import { closeFd } from "./file.ts";
+ * import { closeFd } from "./file_descriptor.ts";
  * try {
  *   const fd = openInputDevice("/dev/input/event0");
  *   receiveOnlyLedEvents(fd);

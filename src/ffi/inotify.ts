@@ -5,7 +5,7 @@
  */
 import { cString } from "./c_string.ts";
 import { DescriptorFlags } from "./descriptor_flags.ts";
-import { closeFd, readFd } from "./file.ts";
+import { closeFd, readFd } from "./file_descriptor.ts";
 import { check } from "./errno.ts";
 import { libc } from "./libc.ts";
 

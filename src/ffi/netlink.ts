@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { closeFd } from "./file.ts";
+import { closeFd } from "./file_descriptor.ts";
 import { check, lastErrno, SystemCallError } from "./errno.ts";
 import { libc } from "./libc.ts";
-import { SocketConstants } from "./socket.ts";
+import { SocketConstants } from "./socket_constants.ts";
 
 const AF_NETLINK = 16;
 const NETLINK_KOBJECT_UEVENT = 15;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { sendDatagram } from "./socket.ts";
+import { sendDatagram } from "./datagram_socket.ts";
 
 const encoder = new TextEncoder();
 

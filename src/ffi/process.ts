@@ -4,7 +4,7 @@
  * @module
  */
 import { DescriptorFlags } from "./descriptor_flags.ts";
-import { closeFd } from "./file.ts";
+import { closeFd } from "./file_descriptor.ts";
 import { Errno, lastErrno, SystemCallError } from "./errno.ts";
 import { libc } from "./libc.ts";
 import { PollEvents, pollNow } from "./poll.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { closeFd, OpenFlags } from "./file.ts";
+import { closeFd, OpenFlags } from "./file_descriptor.ts";
 import { check } from "./errno.ts";
 import { libc } from "./libc.ts";
 
@@ -22,7 +22,7 @@ export interface PseudoTerminal {
  * @example Usage
  * ```ts
  * import { openPseudoTerminal } from "./pty.ts";
- * import { closeFd } from "./file.ts";
+ * import { closeFd } from "./file_descriptor.ts";
  * const pty = openPseudoTerminal();
  * console.log(pty.slavePath);
  * closeFd(pty.master);

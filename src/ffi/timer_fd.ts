@@ -6,7 +6,7 @@
  * @module
  */
 import { DescriptorFlags } from "./descriptor_flags.ts";
-import { closeFd, readFd } from "./file.ts";
+import { closeFd, readFd } from "./file_descriptor.ts";
 import { check } from "./errno.ts";
 import { libc } from "./libc.ts";
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { pathExists, readSmallFile } from "../ffi/file.ts";
+import { pathExists, readSmallFile } from "../ffi/file_path.ts";
 
 /** What the kernel command line asks of askpw. */
 export interface KernelOptions {

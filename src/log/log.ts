@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { fileStatus } from "../ffi/file.ts";
+import { fileStatus } from "../ffi/file_status.ts";
 
 /** syslog priorities used by askpw. */
 export const Priority = { error: 3, warning: 4, notice: 5, info: 6, debug: 7 } as const;

@@ -9,8 +9,9 @@
  *
  * @module
  */
-import { closeFd, readFd, writeSome } from "../ffi/file.ts";
-import { connectStream, type PeerCredentials, peerCredentials, peerPidfd } from "../ffi/socket.ts";
+import { closeFd, readFd, writeSome } from "../ffi/file_descriptor.ts";
+import { connectStream } from "../ffi/stream_socket.ts";
+import { type PeerCredentials, peerCredentials, peerPidfd } from "../ffi/peer_credentials.ts";
 import { type Reactor, Readiness } from "../reactor/reactor.ts";
 import { SECRET_SLOT_SIZE, secretMemory } from "../secrets/secret_memory.ts";
 import {

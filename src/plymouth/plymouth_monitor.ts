@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { closeFd, linkTarget } from "../ffi/file.ts";
+import { closeFd } from "../ffi/file_descriptor.ts";
+import { linkTarget } from "../ffi/file_path.ts";
 import { identifyProcess } from "../request/asker_identity.ts";
 import { processHasExited } from "../ffi/process.ts";
 import { ChangeSignal } from "../agent/change_signal.ts";

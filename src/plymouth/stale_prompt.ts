@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { closeFd, openFile, OpenFlags } from "../ffi/file.ts";
+import { closeFd, openFile, OpenFlags } from "../ffi/file_descriptor.ts";
 import { injectInput } from "../ffi/termios.ts";
 import type { Logger } from "../log/log.ts";
 

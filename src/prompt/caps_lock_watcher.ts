@@ -20,7 +20,8 @@ import {
   receiveOnlyLedEvents,
   reportsDroppedEvents,
 } from "../ffi/evdev.ts";
-import { closeFd, readFd, readSmallFile } from "../ffi/file.ts";
+import { closeFd, readFd } from "../ffi/file_descriptor.ts";
+import { readSmallFile } from "../ffi/file_path.ts";
 import type { Logger } from "../log/log.ts";
 import { type Reactor, Readiness, type Watch } from "../reactor/reactor.ts";
 

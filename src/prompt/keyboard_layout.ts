@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { pathExists, readSmallFile } from "../ffi/file.ts";
+import { pathExists, readSmallFile } from "../ffi/file_path.ts";
 import { splitKernelCommandLine } from "../initrd/kernel_command_line.ts";
 
 /** The layout when nothing sets one: the kernel's built-in US map. */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { closeFd, openFile, OpenFlags } from "../ffi/file.ts";
+import { closeFd, openFile, OpenFlags } from "../ffi/file_descriptor.ts";
 import { isVirtualTerminal, soundTone } from "../ffi/virtual_terminal.ts";
 
 /** Which cue: a new prompt, or a prompt after a wrong answer. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { linkStatus } from "../ffi/file.ts";
+import { linkStatus } from "../ffi/file_status.ts";
 
 /** Where systemd's askers put their requests as root. */
 export const SYSTEM_ASK_DIRECTORY = "/run/systemd/ask-password";

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { closeFd, fileStatus, FileType, openFile, OpenFlags, readFd } from "../ffi/file.ts";
+import { closeFd, openFile, OpenFlags, readFd } from "../ffi/file_descriptor.ts";
+import { fileStatus, FileType } from "../ffi/file_status.ts";
 import { SystemCallError } from "../ffi/errno.ts";
 import type { AskDirectory } from "./ask_directory.ts";
 import { type AskFileFields, parseAskFile } from "./parse_ask_file.ts";

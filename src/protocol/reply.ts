@@ -5,8 +5,8 @@
  * @module
  */
 import { SystemCallError } from "../ffi/errno.ts";
-import { closeFd } from "../ffi/file.ts";
-import { connectDatagram, type DatagramSender, sendOnSocket } from "../ffi/socket.ts";
+import { closeFd } from "../ffi/file_descriptor.ts";
+import { connectDatagram, type DatagramSender, sendOnSocket } from "../ffi/datagram_socket.ts";
 import { type Reactor, Readiness } from "../reactor/reactor.ts";
 import { secretMemory } from "../secrets/secret_memory.ts";
 
@@ -105,7 +105,7 @@ export type DeliveryOutcome =
  * @example Usage
  * ```ts
  * import { deliverReply, encodeCancelReply } from "./reply.ts";
- * import { DatagramSender } from "../ffi/socket.ts";
+ * import { DatagramSender } from "../ffi/datagram_socket.ts";
  * import { Reactor } from "../reactor/reactor.ts";
  * await using reactor = new Reactor();
  * using sender = new DatagramSender();

@@ -11,7 +11,7 @@
  * @module
  */
 import { Errno, SystemCallError } from "../ffi/errno.ts";
-import { FileType, linkStatus } from "../ffi/file.ts";
+import { FileType, linkStatus } from "../ffi/file_status.ts";
 import { Inotify, type InotifyEvent, InotifyMask } from "../ffi/inotify.ts";
 import { type Reactor, Readiness, type Watch } from "../reactor/reactor.ts";
 import type { AskDirectory } from "../protocol/ask_directory.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { linkTarget, readSmallFile } from "../ffi/file.ts";
+import { linkTarget, readSmallFile } from "../ffi/file_path.ts";
 import { pidfsInodeId } from "../ffi/pidfs.ts";
 import { processHasExited } from "../ffi/process.ts";
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { FileType, linkStatus } from "../ffi/file.ts";
+import { FileType, linkStatus } from "../ffi/file_status.ts";
 import type { AskRequest } from "../protocol/ask_request.ts";
 
 /**

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { resolvePath } from "../ffi/file.ts";
+import { resolvePath } from "../ffi/file_path.ts";
 import type { AskerIdentity } from "./asker_identity.ts";
 
 /** The kinds of question askpw tells apart. */

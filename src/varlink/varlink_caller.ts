@@ -9,9 +9,10 @@
  *
  * @module
  */
-import { closeFd, readSmallFile } from "../ffi/file.ts";
+import { closeFd } from "../ffi/file_descriptor.ts";
+import { readSmallFile } from "../ffi/file_path.ts";
 import { pidfsInodeId } from "../ffi/pidfs.ts";
-import type { PeerCredentials } from "../ffi/socket.ts";
+import type { PeerCredentials } from "../ffi/peer_credentials.ts";
 import { type AskerIdentity, identifyProcess } from "../request/asker_identity.ts";
 
 export type { AskerIdentity, PeerCredentials };

@@ -13,15 +13,11 @@
  *
  * @module
  */
-import { closeFd, readFd } from "../ffi/file.ts";
-import {
-  integerOption,
-  type PeerCredentials,
-  peerPidfd,
-  receiveFromStream,
-  SocketConstants,
-  type StreamChunk,
-} from "../ffi/socket.ts";
+import { closeFd, readFd } from "../ffi/file_descriptor.ts";
+import { integerOption } from "../ffi/socket_options.ts";
+import { type PeerCredentials, peerPidfd } from "../ffi/peer_credentials.ts";
+import { receiveFromStream, type StreamChunk } from "../ffi/ancillary_messages.ts";
+import { SocketConstants } from "../ffi/socket_constants.ts";
 import type { Logger } from "../log/log.ts";
 import type { LogRateLimit } from "../log/log_rate_limit.ts";
 import { type AskerIdentity, identifyProcess } from "../request/asker_identity.ts";
@@ -99,7 +95,8 @@ export class VarlinkConnection {
    * ```ts
    * import { VarlinkConnection } from "./varlink_connection.ts";
    * import type { VarlinkConnectionContext } from "./varlink_connection.ts";
-   * import { acceptConnection, peerCredentials } from "../ffi/socket.ts";
+   * import { acceptConnection } from "../ffi/stream_socket.ts";
+   * import { peerCredentials } from "../ffi/peer_credentials.ts";
    * declare const listenFd: number;
    * declare const context: VarlinkConnectionContext;
    * const fd = acceptConnection(listenFd)!;

@@ -12,8 +12,9 @@
  *
  * @module
  */
-import { closeFd } from "../ffi/file.ts";
-import { acceptConnection, type PeerCredentials, peerCredentials } from "../ffi/socket.ts";
+import { closeFd } from "../ffi/file_descriptor.ts";
+import { acceptConnection } from "../ffi/stream_socket.ts";
+import { type PeerCredentials, peerCredentials } from "../ffi/peer_credentials.ts";
 import type { Logger } from "../log/log.ts";
 import { LogRateLimit } from "../log/log_rate_limit.ts";
 import { type Reactor, Readiness, type Timer, type Watch } from "../reactor/reactor.ts";
@@ -70,7 +71,7 @@ export class VarlinkListener implements Disposable {
    * import { systemdInterface } from "./systemd_interface.ts";
    * import { createLogger } from "../log/log.ts";
    * import { Reactor } from "../reactor/reactor.ts";
-   * import { listenStream } from "../ffi/socket.ts";
+   * import { listenStream } from "../ffi/stream_socket.ts";
    * await using reactor = new Reactor();
    * using listener = new VarlinkListener({
    *   listenFd: listenStream(`@askpw-varlink-example-${Deno.pid}`),

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { PeerCredentials } from "../ffi/socket.ts";
+import type { PeerCredentials } from "../ffi/peer_credentials.ts";
 import type { LogRateLimit } from "../log/log_rate_limit.ts";
 import type { AskerIdentity } from "../request/asker_identity.ts";
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { writeSome } from "../ffi/file.ts";
+import { writeSome } from "../ffi/file_descriptor.ts";
 import { type Reactor, Readiness, type Watch } from "../reactor/reactor.ts";
 
 /** Why a {@linkcode VarlinkOutbox} gave up: the connection is to be closed. */

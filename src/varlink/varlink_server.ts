@@ -50,7 +50,7 @@ export class VarlinkServer extends VarlinkListener {
    * import { VarlinkServer } from "./varlink_server.ts";
    * import { createLogger } from "../log/log.ts";
    * import { Reactor } from "../reactor/reactor.ts";
-   * import { listenStream } from "../ffi/socket.ts";
+   * import { listenStream } from "../ffi/stream_socket.ts";
    * await using reactor = new Reactor();
    * using server = new VarlinkServer({
    *   listenFd: listenStream(`@askpw-varlink-example-${Deno.pid}`),

@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { closeFd } from "../../src/ffi/file.ts";
-import { bindDatagramSocket, receiveDatagram } from "../../src/ffi/socket.ts";
+import { closeFd } from "../../src/ffi/file_descriptor.ts";
+import { bindDatagramSocket, receiveDatagram } from "../../src/ffi/datagram_socket.ts";
 import { Reactor, Readiness, type Watch } from "../../src/reactor/reactor.ts";
 import type { PrivateNamespace } from "./private_namespace.ts";
 

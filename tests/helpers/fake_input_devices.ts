@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import type { InputDeviceSource } from "../../src/prompt/caps_lock_watcher.ts";
 import { encodeInputEvent, InputEventCodes } from "../../src/ffi/evdev.ts";
 import { SystemCallError } from "../../src/ffi/errno.ts";
-import { closeFd, readFd, writeAll } from "../../src/ffi/file.ts";
-import { acceptConnection, connectStream, listenStream } from "../../src/ffi/socket.ts";
+import { closeFd, readFd, writeAll } from "../../src/ffi/file_descriptor.ts";
+import { acceptConnection, connectStream, listenStream } from "../../src/ffi/stream_socket.ts";
 
 const { EV_SYN, EV_LED, SYN_REPORT, LED_CAPSL } = InputEventCodes;
 const ENODEV = 19;

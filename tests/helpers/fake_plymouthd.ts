@@ -9,8 +9,8 @@
 import type { PrivateNamespace } from "./private_namespace.ts";
 import { RunningAgent } from "./agents.ts";
 import { asUser } from "./as_user.ts";
-import { closeFd, readFd, writeSome } from "../../src/ffi/file.ts";
-import { acceptConnection, listenStream } from "../../src/ffi/socket.ts";
+import { closeFd, readFd, writeSome } from "../../src/ffi/file_descriptor.ts";
+import { acceptConnection, listenStream } from "../../src/ffi/stream_socket.ts";
 import { type Reactor, Readiness, type Watch } from "../../src/reactor/reactor.ts";
 
 const SERVER = new URL("./fake_plymouthd_server.ts", import.meta.url).pathname;

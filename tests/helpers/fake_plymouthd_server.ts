@@ -12,8 +12,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { closeFd, readFd, writeSome } from "../../src/ffi/file.ts";
-import { acceptConnection, listenStream } from "../../src/ffi/socket.ts";
+import { closeFd, readFd, writeSome } from "../../src/ffi/file_descriptor.ts";
+import { acceptConnection, listenStream } from "../../src/ffi/stream_socket.ts";
 import { realUserId } from "../../src/ffi/process.ts";
 import { Reactor, Readiness } from "../../src/reactor/reactor.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { closeFd, openFile, OpenFlags, readFd, writeAll } from "../../src/ffi/file.ts";
+import { closeFd, openFile, OpenFlags, readFd, writeAll } from "../../src/ffi/file_descriptor.ts";
 import { waitForEvents } from "../../src/ffi/poll.ts";
 import { openPseudoTerminal } from "../../src/ffi/pty.ts";
 import { getTerminalSettings, TermiosFlags } from "../../src/ffi/termios.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { sendDatagram } from "../../src/ffi/socket.ts";
+import { sendDatagram } from "../../src/ffi/datagram_socket.ts";
 
 const [path, text] = Deno.args;
 try {

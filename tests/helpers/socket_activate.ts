@@ -11,8 +11,10 @@
  * @module
  */
 import { check } from "../../src/ffi/errno.ts";
-import { withUmask } from "../../src/ffi/file.ts";
-import { listenStream, setIntegerOption, SocketConstants } from "../../src/ffi/socket.ts";
+import { withUmask } from "../../src/ffi/file_path.ts";
+import { listenStream } from "../../src/ffi/stream_socket.ts";
+import { setIntegerOption } from "../../src/ffi/socket_options.ts";
+import { SocketConstants } from "../../src/ffi/socket_constants.ts";
 
 const [path, passPidfd, passRights, program, ...args] = Deno.args;
 const exec = Deno.dlopen("libc.so.6", {

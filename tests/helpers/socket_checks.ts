@@ -12,10 +12,11 @@
  */
 import { ReplySocket } from "../../src/asker/reply_socket.ts";
 import { SystemCallError } from "../../src/ffi/errno.ts";
-import { closeFd, openFile, OpenFlags } from "../../src/ffi/file.ts";
+import { closeFd, openFile, OpenFlags } from "../../src/ffi/file_descriptor.ts";
 import { pidfsInodeId } from "../../src/ffi/pidfs.ts";
 import { openPidfd } from "../../src/ffi/process.ts";
-import { sendDatagram, sendWithDescriptors } from "../../src/ffi/socket.ts";
+import { sendDatagram } from "../../src/ffi/datagram_socket.ts";
+import { sendWithDescriptors } from "../../src/ffi/ancillary_messages.ts";
 
 const setpriv = Deno.args[0] ?? "setpriv";
 const report = (key: string, value: string) => console.log(`SOCKETS: ${key}=${value}`);

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { closeFd } from "../../src/ffi/file.ts";
+import { closeFd } from "../../src/ffi/file_descriptor.ts";
 import { waitForEvents } from "../../src/ffi/poll.ts";
-import { bindDatagramSocket, receiveDatagram } from "../../src/ffi/socket.ts";
+import { bindDatagramSocket, receiveDatagram } from "../../src/ffi/datagram_socket.ts";
 
 /** A temporary runtime directory with an ask directory in it. */
 export class UserDirectory implements Disposable {

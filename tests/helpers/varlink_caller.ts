@@ -20,12 +20,13 @@
  * @module
  */
 import { SystemCallError } from "../../src/ffi/errno.ts";
-import { closeFd, openFile, OpenFlags, readFd, writeSome } from "../../src/ffi/file.ts";
+import { closeFd, openFile, OpenFlags, readFd, writeSome } from "../../src/ffi/file_descriptor.ts";
 import { libc } from "../../src/ffi/libc.ts";
 import { pidfsInodeId } from "../../src/ffi/pidfs.ts";
 import { PollEvents, waitForEvents } from "../../src/ffi/poll.ts";
 import { openPidfd } from "../../src/ffi/process.ts";
-import { connectStream, sendWithDescriptorsOn } from "../../src/ffi/socket.ts";
+import { connectStream } from "../../src/ffi/stream_socket.ts";
+import { sendWithDescriptorsOn } from "../../src/ffi/ancillary_messages.ts";
 import { unitFromCgroup } from "../../src/request/asker_identity.ts";
 
 const SYS_pidfd_getfd = 438n;

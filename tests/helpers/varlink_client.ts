@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { closeFd, readFd, writeSome } from "../../src/ffi/file.ts";
+import { closeFd, readFd, writeSome } from "../../src/ffi/file_descriptor.ts";
 import { waitForEvents } from "../../src/ffi/poll.ts";
-import { connectStream } from "../../src/ffi/socket.ts";
+import { connectStream } from "../../src/ffi/stream_socket.ts";
 import type { PrivateNamespace } from "./private_namespace.ts";
 import { asUser } from "./as_user.ts";
 

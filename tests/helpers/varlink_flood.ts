@@ -25,9 +25,10 @@
  *
  * @module
  */
-import { closeFd, readFd, writeSome } from "../../src/ffi/file.ts";
+import { closeFd, readFd, writeSome } from "../../src/ffi/file_descriptor.ts";
 import { PollEvents, pollNow, waitForEvents } from "../../src/ffi/poll.ts";
-import { connectStream, sendDatagram } from "../../src/ffi/socket.ts";
+import { connectStream } from "../../src/ffi/stream_socket.ts";
+import { sendDatagram } from "../../src/ffi/datagram_socket.ts";
 import { RunningAgent } from "./agents.ts";
 import { asUser } from "./as_user.ts";
 import type { PrivateNamespace } from "./private_namespace.ts";

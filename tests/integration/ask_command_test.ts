@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readUserKey } from "../../src/ffi/keyring.ts";
 import { pidfsInodeId } from "../../src/ffi/pidfs.ts";
 import { openPidfd } from "../../src/ffi/process.ts";
-import { sendDatagram } from "../../src/ffi/socket.ts";
+import { sendDatagram } from "../../src/ffi/datagram_socket.ts";
 import {
   ASKPW_PERMISSIONS,
   RunningAgent,

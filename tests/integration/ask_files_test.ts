@@ -8,8 +8,8 @@ import { PrivateNamespace } from "../helpers/private_namespace.ts";
 import { PtyConsole } from "../helpers/pty_console.ts";
 import { RecordingAsker, showBytes } from "../helpers/recording_asker.ts";
 import { startAskpw } from "../helpers/agents.ts";
-import { closeFd } from "../../src/ffi/file.ts";
-import { bindDatagramSocket, receiveDatagram } from "../../src/ffi/socket.ts";
+import { closeFd } from "../../src/ffi/file_descriptor.ts";
+import { bindDatagramSocket, receiveDatagram } from "../../src/ffi/datagram_socket.ts";
 import { waitForEvents } from "../../src/ffi/poll.ts";
 import { monotonicMicros } from "../../src/ffi/clock.ts";
 

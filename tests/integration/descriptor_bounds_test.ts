@@ -5,8 +5,8 @@
  * directory. (Plymouth's connection: attack_test.ts; Varlink: its own tests.)
  */
 import assert from "node:assert/strict";
-import { closeFd } from "../../src/ffi/file.ts";
-import { connectDatagram, sendOnSocket } from "../../src/ffi/socket.ts";
+import { closeFd } from "../../src/ffi/file_descriptor.ts";
+import { connectDatagram, sendOnSocket } from "../../src/ffi/datagram_socket.ts";
 import { ASKPW_PERMISSIONS, RunningAgent, startAskpw } from "../helpers/agents.ts";
 import { asUser } from "../helpers/as_user.ts";
 import { PrivateNamespace } from "../helpers/private_namespace.ts";

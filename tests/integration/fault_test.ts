@@ -3,8 +3,8 @@
  * directory removed and made again, a console that hangs up and comes back.
  */
 import assert from "node:assert/strict";
-import { closeFd } from "../../src/ffi/file.ts";
-import { connectDatagram, sendOnSocket } from "../../src/ffi/socket.ts";
+import { closeFd } from "../../src/ffi/file_descriptor.ts";
+import { connectDatagram, sendOnSocket } from "../../src/ffi/datagram_socket.ts";
 import { startAskpw } from "../helpers/agents.ts";
 import { PrivateNamespace } from "../helpers/private_namespace.ts";
 import { PtyConsole } from "../helpers/pty_console.ts";

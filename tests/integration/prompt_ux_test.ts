@@ -13,7 +13,7 @@ import { RecordingAsker } from "../helpers/recording_asker.ts";
 import { startAskpw } from "../helpers/agents.ts";
 import { screenRows } from "../helpers/vt_screen.ts";
 import { Screen } from "../helpers/screen.ts";
-import { closeFd, openFile, OpenFlags } from "../../src/ffi/file.ts";
+import { closeFd, openFile, OpenFlags } from "../../src/ffi/file_descriptor.ts";
 import { injectInput } from "../../src/ffi/termios.ts";
 import {
   isVirtualTerminal,

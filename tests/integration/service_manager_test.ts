@@ -4,7 +4,7 @@
  * ($MAINPIDFDID, $MANAGERPIDFDID) against the PIDs beside them.
  */
 import assert from "node:assert/strict";
-import { closeFd } from "../../src/ffi/file.ts";
+import { closeFd } from "../../src/ffi/file_descriptor.ts";
 import { pidfsInodeId } from "../../src/ffi/pidfs.ts";
 import { openPidfd } from "../../src/ffi/process.ts";
 import { startAskpw } from "../helpers/agents.ts";

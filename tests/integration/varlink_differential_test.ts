@@ -13,10 +13,11 @@
  */
 import assert from "node:assert/strict";
 import { monotonicMicros } from "../../src/ffi/clock.ts";
-import { closeFd, readFd, writeAll } from "../../src/ffi/file.ts";
+import { closeFd, readFd, writeAll } from "../../src/ffi/file_descriptor.ts";
 import { readUserKey } from "../../src/ffi/keyring.ts";
 import { waitForEvents } from "../../src/ffi/poll.ts";
-import { connectStream, sendDatagram } from "../../src/ffi/socket.ts";
+import { connectStream } from "../../src/ffi/stream_socket.ts";
+import { sendDatagram } from "../../src/ffi/datagram_socket.ts";
 import { type AskFileFields, parseAskFile } from "../../src/protocol/parse_ask_file.ts";
 import { RunningAgent, startAskpw } from "../helpers/agents.ts";
 import { PrivateNamespace } from "../helpers/private_namespace.ts";

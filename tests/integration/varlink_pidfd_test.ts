@@ -15,8 +15,9 @@
  * named like a unit.
  */
 import assert from "node:assert/strict";
-import { closeFd } from "../../src/ffi/file.ts";
-import { connectStream, sendDatagram } from "../../src/ffi/socket.ts";
+import { closeFd } from "../../src/ffi/file_descriptor.ts";
+import { connectStream } from "../../src/ffi/stream_socket.ts";
+import { sendDatagram } from "../../src/ffi/datagram_socket.ts";
 import { ASKPW_PERMISSIONS, RunningAgent, startAskpw, waitForAskFiles } from "../helpers/agents.ts";
 import { asUser } from "../helpers/as_user.ts";
 import { PrivateNamespace } from "../helpers/private_namespace.ts";

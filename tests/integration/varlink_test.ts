@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { addUserKey } from "../../src/ffi/keyring.ts";
-import { sendDatagram } from "../../src/ffi/socket.ts";
+import { sendDatagram } from "../../src/ffi/datagram_socket.ts";
 import {
   type RunningAgent,
   startAskpw,

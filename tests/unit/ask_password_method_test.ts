@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { AskPasswordOptions, AskPasswordResult } from "../../src/asker/ask_password.ts";
-import type { PeerCredentials } from "../../src/ffi/socket.ts";
+import type { PeerCredentials } from "../../src/ffi/peer_credentials.ts";
 import type { Logger } from "../../src/log/log.ts";
 import { LogRateLimit } from "../../src/log/log_rate_limit.ts";
 import type { AskerIdentity } from "../../src/request/asker_identity.ts";

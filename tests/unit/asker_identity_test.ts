@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { closeFd } from "../../src/ffi/file.ts";
+import { closeFd } from "../../src/ffi/file_descriptor.ts";
 import { openPidfd } from "../../src/ffi/process.ts";
 import {
   describeAsker,

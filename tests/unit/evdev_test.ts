@@ -11,7 +11,7 @@ import {
   reportsDroppedEvents,
 } from "../../src/ffi/evdev.ts";
 import { SystemCallError } from "../../src/ffi/errno.ts";
-import { closeFd, openFile, OpenFlags } from "../../src/ffi/file.ts";
+import { closeFd, openFile, OpenFlags } from "../../src/ffi/file_descriptor.ts";
 
 const { EV_SYN, EV_KEY, EV_LED, SYN_REPORT, SYN_DROPPED, LED_CAPSL } = InputEventCodes;
 const LED_NUML = 0x00;

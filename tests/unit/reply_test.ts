@@ -11,8 +11,8 @@ import {
   DatagramSender,
   receiveDatagram,
   sendOnSocket,
-} from "../../src/ffi/socket.ts";
-import { closeFd } from "../../src/ffi/file.ts";
+} from "../../src/ffi/datagram_socket.ts";
+import { closeFd } from "../../src/ffi/file_descriptor.ts";
 import { Reactor } from "../../src/reactor/reactor.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
