@@ -28,17 +28,12 @@ import {
 } from "../ffi/virtual_terminal.ts";
 import type { CapsLockWatcher } from "../prompt/caps_lock_watcher.ts";
 import { soundCue } from "../prompt/sound_cue.ts";
-import { displayWidth } from "./display_width.ts";
+import { DIM, GREY, HIGHLIGHT, RESET } from "./sgr.ts";
+import { nextSecond, rewriteLineAbove, summaryLine, widthOf } from "./summary_line.ts";
 import { CursorTracker } from "./cursor_tracker.ts";
 import { terminalSize } from "../ffi/termios.ts";
 
 const encoder = new TextEncoder();
-const HIGHLIGHT = "\x1b[0;1;39m";
-const GREY = "\x1b[0;90m";
-const DIM = "\x1b[0;2m";
-const RESET = "\x1b[0m";
-/** Bold on a yellow ground: a warning that the eye finds at once. */
-const WARNING = "\x1b[0;1;30;43m";
 
 /** Options for a {@linkcode ConsoleFrontend}. */
 export interface ConsoleFrontendOptions {
@@ -341,55 +336,6 @@ export class ConsoleFrontend implements Frontend {
 function echoMode(request: AskRequest): EchoMode {
   if (request.silent) return "silent"; // Silent wins over Echo, as in systemd
   return request.echo ? "echo" : "masked";
-}
-
-/**
- * What is asked, for which disk, how long is left and who asks, dim above
- * the prompt, so that a rogue asker shows for what it is.
- */
-function summaryLine(
-  summary: string,
-  warning: string | undefined,
-  colors: boolean,
-  columns: number | undefined,
-): string {
-  // The warning first, so that cutting a long line never cuts it off.
-  const room = columns === undefined ? undefined : columns - 1;
-  const rest = warning === undefined || room === undefined ? room : room - widthOf(warning) - 2;
-  const text = rest === undefined ? summary : fitColumns(summary, Math.max(rest, 0));
-  if (!warning) return colors ? `${DIM}${text}${RESET}` : text;
-  return colors ? `${WARNING}${warning}${RESET}  ${DIM}${text}${RESET}` : `${warning}  ${text}`;
-}
-
-/** The display columns of `text`. */
-function widthOf(text: string): number {
-  let width = 0;
-  for (const char of text) width += displayWidth(char.codePointAt(0)!);
-  return width;
-}
-
-/** `text` cut to `columns` display columns, "…" marking a cut. */
-function fitColumns(text: string, columns: number): string {
-  if (widthOf(text) <= columns) return text;
-  let width = 0;
-  let result = "";
-  for (const char of text) {
-    const next = displayWidth(char.codePointAt(0)!);
-    if (width + next > columns - 1) break;
-    result += char;
-    width += next;
-  }
-  return columns > 0 ? `${result}…` : "";
-}
-
-/** Rewrites the line `rows` above the cursor (save, up, rewrite, clear the rest, restore). */
-function rewriteLineAbove(line: string, rows: number): Uint8Array<ArrayBuffer> {
-  return encoder.encode(`\x1b7\x1b[${rows}A\r${line}\x1b[K\x1b8`);
-}
-
-/** When the whole seconds left next change: `left` - 1 seconds before the deadline. */
-function nextSecond(notAfter: bigint, left: number): bigint {
-  return notAfter - BigInt(Math.max(left - 1, 0)) * 1_000_000n;
 }
 
 function promptBytes(

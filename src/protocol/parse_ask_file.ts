@@ -19,6 +19,7 @@
  * @module
  */
 import { concatBytes } from "../ffi/concat_bytes.ts";
+import { isSafeString, parseBoolean, parseUnsigned } from "./ask_file_values.ts";
 
 /** Parsed `[Ask]` section of an ask file. */
 export interface AskFileFields {
@@ -78,7 +79,6 @@ export class AskFileSyntaxError extends SyntaxError {
 /** systemd's LONG_LINE_MAX. */
 const MAX_LINE_LENGTH = 1024 * 1024;
 const PID_MAX = 2147483647n;
-const UINT64_MAX = 2n ** 64n - 1n;
 
 const BACKSLASH = 0x5c;
 const BYTE_ORDER_MARK = [0xef, 0xbb, 0xbf];
@@ -87,21 +87,6 @@ const SPACE = new Uint8Array([0x20]);
 const EOL_NEWLINE = 1;
 const EOL_RETURN = 2;
 const EOL_NUL = 4;
-
-// A regex without the `u` flag never folds a non-ASCII letter to ASCII
-// ("yeſ" stays unequal to "yes"), like systemd's strcaseeq().
-const TRUE_WORDS = /^(?:1|yes|y|true|t|on)$/i;
-const FALSE_WORDS = /^(?:0|no|n|false|f|off)$/i;
-
-const DIGITS: Record<number, RegExp> = {
-  2: /^[01]+$/,
-  8: /^[0-7]+$/,
-  10: /^[0-9]+$/,
-  16: /^[0-9a-fA-F]+$/,
-};
-/** Digits of UINT64_MAX in each base. */
-const MAX_DIGITS: Record<number, number> = { 2: 64, 8: 22, 10: 20, 16: 16 };
-const PREFIX: Record<number, string> = { 2: "0b", 8: "0o", 10: "", 16: "0x" };
 
 // fatal: systemd rejects the file; ignoreBOM: a U+FEFF inside the file is a
 // character (only the first BOM-led line loses it, see below).
@@ -274,7 +259,7 @@ function parseLogicalLine(bytes: Uint8Array, lineNumber: number): ParsedLine {
     const name = text.slice(1, -1);
     // Same check as for Socket=: glob characters are allowed (verified on
     // v252: `[A*]` and `[A]]` are merely unknown sections).
-    if (!isSafe(name)) {
+    if (!isSafeString(name)) {
       throw new AskFileSyntaxError("Unsafe characters in section header", lineNumber);
     }
     return { section: name };
@@ -308,17 +293,6 @@ function strip(text: string): string {
   return start === 0 && end === text.length ? text : text.slice(start, end);
 }
 
-/** systemd's string_is_safe(): no control characters, quotes or backslashes. */
-function isSafe(text: string): boolean {
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (code < 0x20 || code === 0x7f || code === 0x22 || code === 0x27 || code === 0x5c) {
-      return false;
-    }
-  }
-  return true;
-}
-
 function assign(fields: AskFileFields, key: string, value: string): void {
   switch (key) {
     case "PID": {
@@ -328,7 +302,7 @@ function assign(fields: AskFileFields, key: string, value: string): void {
     }
     case "Socket":
       if (value === "") fields.socket = undefined;
-      else if (isSafe(value)) fields.socket = value;
+      else if (isSafeString(value)) fields.socket = value;
       break;
     case "NotAfter":
       fields.notAfter = parseUnsigned(value) ?? fields.notAfter;
@@ -352,61 +326,4 @@ function assign(fields: AskFileFields, key: string, value: string): void {
       fields.id = value === "" ? undefined : value;
       break;
   }
-}
-
-function parseBoolean(value: string): boolean | undefined {
-  if (TRUE_WORDS.test(value)) return true;
-  if (FALSE_WORDS.test(value)) return false;
-  return undefined;
-}
-
-/**
- * systemd's safe_atou64(): skip WHITESPACE, take its own `0b`/`0o` prefixes,
- * then strtoull() with base auto-detection (`0x`, leading `0`, decimal).
- * Quirks kept on purpose (verified on v252): strtoull() itself skips `\v`,
- * `\f` and whitespace after a `0b`/`0o` prefix, accepts `+`, and wraps a
- * negative number modulo 2^64; systemd refuses it only when the `-` is the
- * first character left after its own prefix handling. So `-1` is refused but
- * `\v-1` and `0b -1` give 2^64-1, and `-0` gives 0. systemd's JSON
- * dispatcher reads 64-bit numbers given as strings the same way (Varlink).
- *
- * @example Usage
- * ```ts
- * import { parseUnsigned } from "./parse_ask_file.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(parseUnsigned(" 0x10"), 16n);
- * assert.equal(parseUnsigned("010"), 8n);
- * assert.equal(parseUnsigned("-1"), undefined);
- * ```
- * @param value The text.
- * @returns The number, or undefined when systemd would refuse the text.
- */
-export function parseUnsigned(value: string): bigint | undefined {
-  let rest = value.replace(/^[ \t\n\r]+/, "");
-  let base = 0;
-  if (/^0[bB]/.test(rest)) base = 2;
-  else if (/^0[oO]/.test(rest)) base = 8;
-  if (base !== 0) rest = rest.slice(2);
-  const refuseNegative = rest.startsWith("-");
-
-  const [skipped, sign] = /^[ \t\n\v\f\r]*([+-]?)/.exec(rest) ?? ["", ""];
-  let digits = rest.slice(skipped.length);
-  if (base === 0) {
-    if (/^0[xX][0-9a-fA-F]/.test(digits)) {
-      base = 16;
-      digits = digits.slice(2);
-    } else {
-      base = digits.startsWith("0") ? 8 : 10;
-    }
-  }
-  if (!DIGITS[base].test(digits)) return undefined;
-  // Leading zeros dropped and length capped before BigInt() so that a huge
-  // hostile number costs nothing.
-  digits = digits.replace(/^0+(?=.)/, "");
-  if (digits.length > MAX_DIGITS[base]) return undefined;
-  const magnitude = BigInt(PREFIX[base] + digits);
-  if (magnitude > UINT64_MAX) return undefined;
-  if (sign !== "-" || magnitude === 0n) return magnitude;
-  return refuseNegative ? undefined : UINT64_MAX + 1n - magnitude;
 }

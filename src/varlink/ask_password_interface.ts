@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { parseUnsigned } from "../protocol/parse_ask_file.ts";
+import { parseUnsigned } from "../protocol/ask_file_values.ts";
 import {
   checkParameterTypes,
   InvalidParameterError,
