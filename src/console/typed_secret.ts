@@ -5,13 +5,9 @@
  * @module
  */
 
-import { displayWidth } from "./display_width.ts";
+import { echoedCharacterWidth, writeEchoedCharacter } from "./echoed_character.ts";
 import type { EditorOutput } from "./editor_output.ts";
-import { decodeCodePoint, isValidFollower, sequenceLength } from "./utf8_sequence.ts";
-
-// Shown in echo mode instead of bytes that are not a valid character, or are a
-// C1 control a terminal might act on, so echoing never injects sequences.
-const REPLACEMENT = new TextEncoder().encode("\ufffd");
+import { isValidFollower } from "./utf8_sequence.ts";
 
 /**
  * The secret bytes typed so far, kept in one preallocated array (never a JS
@@ -300,7 +296,7 @@ export class TypedSecret {
   columns(): number {
     let columns = 0;
     for (let i = 0, start = 0; i < this.#count; i++) {
-      columns += this.#width(start, this.#units[i]!);
+      columns += echoedCharacterWidth(this.#buffer, start, this.#units[i]!);
       start += this.#units[i]!;
     }
     return columns;
@@ -324,12 +320,11 @@ export class TypedSecret {
    */
   lastColumns(): number {
     const size = this.#units[this.#count - 1]!;
-    return this.#width(this.#length - size, size);
+    return echoedCharacterWidth(this.#buffer, this.#length - size, size);
   }
 
   /**
-   * Writes the last grouped character as echo mode shows it: itself, or
-   * U+FFFD if it is not a valid character or is a C1 control.
+   * Writes the last grouped character as echo mode shows it.
    *
    * @param out Where to write.
    *
@@ -345,7 +340,7 @@ export class TypedSecret {
    */
   echoLast(out: EditorOutput): void {
     const size = this.#units[this.#count - 1]!;
-    this.#echo(out, this.#shown - size, size);
+    writeEchoedCharacter(out, this.#buffer, this.#shown - size, size);
   }
 
   /**
@@ -364,7 +359,7 @@ export class TypedSecret {
   echoAll(out: EditorOutput): void {
     for (let i = 0, start = 0; i < this.#count; i++) {
       const size = this.#units[i]!;
-      this.#echo(out, start, size);
+      writeEchoedCharacter(out, this.#buffer, start, size);
       start += size;
     }
   }
@@ -374,32 +369,5 @@ export class TypedSecret {
     this.#units[this.#count++] = this.#length - this.#shown;
     this.#shown = this.#length;
     this.#pendingNeed = 0;
-  }
-
-  #echo(out: EditorOutput, start: number, size: number): void {
-    if (this.#isValid(start, size)) out.range(this.#buffer, start, start + size);
-    else out.bytes(REPLACEMENT);
-  }
-
-  /**
-   * Whether the character of `size` bytes at `start` is echoed as itself: a
-   * whole UTF-8 sequence (followers were checked as they came) and no C1
-   * control.
-   */
-  #isValid(start: number, size: number): boolean {
-    const lead = this.#buffer[start]!;
-    if (size === 1) return lead < 0x80;
-    return size === sequenceLength(lead) && !this.#isC1(start, size);
-  }
-
-  #isC1(start: number, size: number): boolean {
-    return size === 2 && this.#buffer[start] === 0xc2 && this.#buffer[start + 1]! < 0xa0;
-  }
-
-  /** Columns the character of `size` bytes at `start` takes when echoed. */
-  #width(start: number, size: number): number {
-    // U+FFFD takes one column.
-    if (!this.#isValid(start, size)) return 1;
-    return displayWidth(decodeCodePoint(this.#buffer, start, size));
   }
 }
