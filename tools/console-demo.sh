@@ -17,7 +17,7 @@ exec unshare --mount --propagation private -- env ROOT="$root" bash -c '
     "Please enter passphrase for disk demo-disk:" > "$answer" &
   asker=$!
   until ls /run/systemd/ask-password/ask.* >/dev/null 2>&1; do sleep 0.05; done
-  "$ROOT/node_modules/.bin/deno" run --allow-ffi --allow-read --allow-write --allow-env "$ROOT/mod.ts" query
+  "$ROOT/node_modules/.bin/deno" run --allow-ffi --allow-read --allow-write --allow-env "$ROOT/src/cli/program.ts" query
   if wait "$asker"; then
     printf "demo: systemd-ask-password received %d bytes: %s\n" "$(tr -d "\n" < "$answer" | wc -c)" "$(cat "$answer")"
   else

@@ -76,7 +76,8 @@ const PKCS11_MESSAGES = [
  * @example Usage
  * ```ts
  * import { classifyRequest } from "./request_kind.ts";
- *  * declare const request: AskRequest;
+ * import type { AskRequest } from "../protocol/ask_request.ts";
+ * declare const request: AskRequest;
  * const { kind, disk } = classifyRequest(request, {
  *   pid: 42,
  *   commandLine: ["/usr/lib/systemd/systemd-cryptsetup", "attach", "root", "/dev/vda2", "none"],

@@ -143,7 +143,7 @@ export function startAskpw(
   env: Record<string, string> = {},
   user?: number,
 ): RunningAgent {
-  const deno = [Deno.execPath(), "run", ...ASKPW_PERMISSIONS, `${ROOT}mod.ts`, ...args];
+  const deno = [Deno.execPath(), "run", ...ASKPW_PERMISSIONS, `${ROOT}src/cli/program.ts`, ...args];
   // As another user: setpriv drops every id and group, and Deno needs a cache it may write.
   const [program, ...rest] = user === undefined ? deno : asUser(user, deno);
   const userEnv: Record<string, string> = user === undefined

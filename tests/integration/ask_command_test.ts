@@ -22,7 +22,7 @@ import { UserDirectory } from "../helpers/user_directory.ts";
 import { asUser, reachablePath } from "../helpers/as_user.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
-const MOD = new URL("../../mod.ts", import.meta.url).pathname;
+const MOD = new URL("../../src/cli/program.ts", import.meta.url).pathname;
 const encoder = new TextEncoder();
 
 /** `askpw ask ARGS` inside the namespace. */

@@ -16,7 +16,7 @@ import { RecordingAsker, showBytes } from "../helpers/recording_asker.ts";
 import { UserDirectory } from "../helpers/user_directory.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
-const MOD = new URL("../../mod.ts", import.meta.url).pathname;
+const MOD = new URL("../../src/cli/program.ts", import.meta.url).pathname;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -11,7 +11,7 @@ import { PrivateNamespace } from "../helpers/private_namespace.ts";
 import { PtyConsole } from "../helpers/pty_console.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
-const MOD = new URL("../../mod.ts", import.meta.url).pathname;
+const MOD = new URL("../../src/cli/program.ts", import.meta.url).pathname;
 
 /** The cgroup v2 hierarchy: /sys/fs/cgroup/unified on hybrid systems, else /sys/fs/cgroup. */
 function cgroupRoot(): string {

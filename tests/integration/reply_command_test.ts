@@ -17,7 +17,7 @@ import { PtyConsole } from "../helpers/pty_console.ts";
 import { RecordingAsker } from "../helpers/recording_asker.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
-const MOD = new URL("../../mod.ts", import.meta.url).pathname;
+const MOD = new URL("../../src/cli/program.ts", import.meta.url).pathname;
 const RETRYING = new URL("../helpers/retrying_asker.ts", import.meta.url).pathname;
 
 /** A disk asking like systemd-cryptsetup: again, from the same process, after a wrong answer. */

@@ -16,7 +16,7 @@ import { RecordingAsker, showBytes } from "../helpers/recording_asker.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 const encoder = new TextEncoder();
-const MOD = new URL("../../mod.ts", import.meta.url).pathname;
+const MOD = new URL("../../src/cli/program.ts", import.meta.url).pathname;
 
 function expectReply(actual: Uint8Array | null, expected: string): void {
   assert.equal(showBytes(actual), showBytes(encoder.encode(expected)));

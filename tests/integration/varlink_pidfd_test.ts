@@ -23,7 +23,7 @@ import { asUser } from "../helpers/as_user.ts";
 import { PrivateNamespace } from "../helpers/private_namespace.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
-const MOD = new URL("../../mod.ts", import.meta.url).pathname;
+const MOD = new URL("../../src/cli/program.ts", import.meta.url).pathname;
 const CALLER = new URL("../helpers/varlink_caller.ts", import.meta.url).pathname;
 const ACTIVATE = new URL("../helpers/socket_activate.ts", import.meta.url).pathname;
 const encoder = new TextEncoder();

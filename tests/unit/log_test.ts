@@ -23,7 +23,7 @@ Deno.test("createLogger: stderr connected to the journal ($JOURNAL_STREAM) gets 
   try {
     const stat = await Deno.stat(file);
     const script = `exec "$0" run -A "$1" query --debug 2>"$2"`;
-    const mod = new URL("../../mod.ts", import.meta.url).pathname;
+    const mod = new URL("../../src/cli/program.ts", import.meta.url).pathname;
     const run = (env: Record<string, string>) =>
       new Deno.Command("sh", {
         args: ["-c", script, Deno.execPath(), mod, file],

@@ -40,7 +40,7 @@ Deno.test("parseCommandLine: unknown options, commands and extra arguments are u
 
 Deno.test("main: a wrong option prints one line on stderr and returns 2", async () => {
   const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../../mod.ts", import.meta.url).pathname, "--bogus"],
+    args: ["run", "-A", new URL("../../src/cli/program.ts", import.meta.url).pathname, "--bogus"],
     stdout: "piped",
     stderr: "piped",
   });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { userAskDirectories } from "../../src/cli/agent_command.ts";
 import { parseCommandLine, USAGE, UsageError } from "../../src/cli/parse_command_line.ts";
 
-const MOD = new URL("../../mod.ts", import.meta.url).pathname;
+const MOD = new URL("../../src/cli/program.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();
 
 Deno.test("parseCommandLine: --user goes with watch and query, with any mode, not with list", () => {
