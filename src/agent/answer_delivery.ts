@@ -70,7 +70,7 @@ export class AnswerDelivery implements Disposable {
    * @example Usage
    * ```ts
    * import { AnswerDelivery, type AnswerDeliveryOptions } from "./answer_delivery.ts";
-   * declare const options: AnswerDeliveryOptions;
+   * const options = {} as AnswerDeliveryOptions;
    * using delivery = new AnswerDelivery(options);
    * ```
    * @param options   * @param options See {@linkcode AnswerDeliveryOptions}.
@@ -95,7 +95,7 @@ export class AnswerDelivery implements Disposable {
    *
    * @example Usage
    * ```ts
-   * declare const delivery: import("./answer_delivery.ts").AnswerDelivery;
+   * const delivery = {} as import("./answer_delivery.ts").AnswerDelivery;
    * await delivery.settled();
    * ```
    */
@@ -110,8 +110,8 @@ export class AnswerDelivery implements Disposable {
    * @example Usage
    * ```ts
    * import { secretMemory } from "../secrets/secret_memory.ts";
-   * declare const delivery: import("./answer_delivery.ts").AnswerDelivery;
-   * declare const pending: import("./pending_request.ts").PendingRequest;
+   * const delivery = {} as import("./answer_delivery.ts").AnswerDelivery;
+   * const pending = {} as import("./pending_request.ts").PendingRequest;
    * const password = secretMemory().copy(new TextEncoder().encode("hunter2"));
    * delivery.answer(pending, [password], "console /dev/tty1", true); // password is wiped
    * ```
@@ -154,8 +154,8 @@ export class AnswerDelivery implements Disposable {
    *
    * @example Usage
    * ```ts
-   * declare const delivery: import("./answer_delivery.ts").AnswerDelivery;
-   * declare const pending: import("./pending_request.ts").PendingRequest;
+   * const delivery = {} as import("./answer_delivery.ts").AnswerDelivery;
+   * const pending = {} as import("./pending_request.ts").PendingRequest;
    * delivery.answerFromCache(pending);
    * ```
    * @param pending The request.
@@ -177,7 +177,7 @@ export class AnswerDelivery implements Disposable {
    *
    * @example Usage
    * ```ts
-   * declare const delivery: import("./answer_delivery.ts").AnswerDelivery;
+   * const delivery = {} as import("./answer_delivery.ts").AnswerDelivery;
    * delivery[Symbol.dispose]();
    * ```
    */

@@ -24,7 +24,7 @@ import type { AskIntake } from "./ask_intake.ts";
  * import { createLogger } from "../log/log.ts";
  * import { LogRateLimit } from "../log/log_rate_limit.ts";
  * import { Reactor } from "../reactor/reactor.ts";
- * declare const intake: AskIntake;
+ * const intake = {} as AskIntake;
  * await using reactor = new Reactor();
  * const log = createLogger();
  * using limited = new LogRateLimit(log);
@@ -50,7 +50,7 @@ export class AskDirectoryFollower {
    * import type { AskIntake } from "./ask_intake.ts";
    * import { createLogger } from "../log/log.ts";
    * import { LogRateLimit } from "../log/log_rate_limit.ts";
-   * declare const intake: AskIntake;
+   * const intake = {} as AskIntake;
    * const log = createLogger();
    * const follower = new AskDirectoryFollower(intake, log, new LogRateLimit(log));
    * ```
@@ -69,8 +69,8 @@ export class AskDirectoryFollower {
    *
    * @example Usage
    * ```ts
-   * declare const follower: import("./ask_directory_follower.ts").AskDirectoryFollower;
-   * declare const watcher: import("../request/ask_watcher.ts").AskDirectoryWatcher;
+   * const follower = {} as import("./ask_directory_follower.ts").AskDirectoryFollower;
+   * const watcher = {} as import("../request/ask_watcher.ts").AskDirectoryWatcher;
    * follower.readAll([{ path: "/run/systemd/ask-password", ownerUid: 0, kind: "system" }], watcher);
    * ```
    * @param directories The directories to read.
@@ -92,7 +92,7 @@ export class AskDirectoryFollower {
    *
    * @example Usage
    * ```ts
-   * declare const follower: import("./ask_directory_follower.ts").AskDirectoryFollower;
+   * const follower = {} as import("./ask_directory_follower.ts").AskDirectoryFollower;
    * follower.take([]);
    * ```
    * @param changes The watcher's batch.

@@ -52,7 +52,7 @@ export interface AskIntakeOptions {
  * @example Usage
  * ```ts
  * import { AskIntake, type AskIntakeOptions } from "./ask_intake.ts";
- * declare const options: AskIntakeOptions;
+ * const options = {} as AskIntakeOptions;
  * const intake = new AskIntake(options);
  * const directory = { path: "/run/systemd/ask-password", ownerUid: 0, kind: "system" } as const;
  * intake.rescan(directory);
@@ -76,7 +76,7 @@ export class AskIntake {
    * @example Usage
    * ```ts
    * import { AskIntake, type AskIntakeOptions } from "./ask_intake.ts";
-   * declare const options: AskIntakeOptions;
+   * const options = {} as AskIntakeOptions;
    * const intake = new AskIntake(options);
    * ```
    * @param options See {@linkcode AskIntakeOptions}.
@@ -92,7 +92,7 @@ export class AskIntake {
    *
    * @example Usage
    * ```ts
-   * declare const intake: import("./ask_intake.ts").AskIntake;
+   * const intake = {} as import("./ask_intake.ts").AskIntake;
    * intake.rescan({ path: "/run/systemd/ask-password", ownerUid: 0, kind: "system" });
    * ```
    * @param directory The directory.
@@ -118,7 +118,7 @@ export class AskIntake {
    *
    * @example Usage
    * ```ts
-   * declare const intake: import("./ask_intake.ts").AskIntake;
+   * const intake = {} as import("./ask_intake.ts").AskIntake;
    * const directory = { path: "/run/systemd/ask-password", ownerUid: 0, kind: "system" } as const;
    * intake.arrived(directory, "ask.x1y2", 0n);
    * ```
@@ -152,7 +152,7 @@ export class AskIntake {
    *
    * @example Usage
    * ```ts
-   * declare const intake: import("./ask_intake.ts").AskIntake;
+   * const intake = {} as import("./ask_intake.ts").AskIntake;
    * intake.departed("/run/systemd/ask-password/ask.x1y2");
    * ```
    * @param path The ask file's path.
@@ -167,7 +167,7 @@ export class AskIntake {
    *
    * @example Usage
    * ```ts
-   * declare const intake: import("./ask_intake.ts").AskIntake;
+   * const intake = {} as import("./ask_intake.ts").AskIntake;
    * intake.lost({ path: "/run/user/1000/systemd/ask-password", ownerUid: 1000, kind: "user" });
    * ```
    * @param directory The directory.

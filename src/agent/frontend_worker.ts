@@ -47,7 +47,7 @@ export interface FrontendWorkerOptions {
  * import { RequestTable } from "./request_table.ts";
  * import { createLogger } from "../log/log.ts";
  * import type { Frontend } from "./frontend.ts";
- * declare const console: Frontend;
+ * const console = {} as Frontend;
  * const stop = new AbortController();
  * const nothing = () => {};
  * const worker = runFrontendWorker(console, {

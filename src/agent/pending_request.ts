@@ -64,7 +64,7 @@ export interface PendingRequest {
  * ```ts
  * import { newPendingRequest } from "./pending_request.ts";
  * import type { AskRequest } from "../protocol/ask_request.ts";
- * declare const request: AskRequest;
+ * const request = {} as AskRequest;
  * const pending = newPendingRequest(request);
  * pending.state; // "asking"
  * ```
@@ -94,7 +94,7 @@ export function newPendingRequest(request: AskRequest): PendingRequest {
  * ```ts
  * import { newPendingRequest, releaseRequest } from "./pending_request.ts";
  * import type { AskRequest } from "../protocol/ask_request.ts";
- * declare const request: AskRequest;
+ * const request = {} as AskRequest;
  * const pending = newPendingRequest(request);
  * releaseRequest(pending);
  * pending.prompts.signal.aborted; // true

@@ -19,7 +19,7 @@ import type { PendingRequest } from "./pending_request.ts";
  * import { newRequestLogText } from "./request_log_text.ts";
  * import { newPendingRequest } from "./pending_request.ts";
  * import type { AskRequest } from "../protocol/ask_request.ts";
- * declare const request: AskRequest;
+ * const request = {} as AskRequest;
  * newRequestLogText(newPendingRequest(request));
  * // 'New request /run/systemd/ask-password/ask.x: "Password for root:", PID 42; kind password'
  * ```

@@ -27,7 +27,7 @@ export interface RequestTally {
  * ```ts
  * import { RequestTable } from "./request_table.ts";
  * import type { Frontend } from "./frontend.ts";
- * declare const console: Frontend;
+ * const console = {} as Frontend;
  * const table = new RequestTable([console]);
  * const next = table.pick(console); // undefined: nothing is pending
  * ```
@@ -64,7 +64,7 @@ export class RequestTable {
    * ```ts
    * import { RequestTable } from "./request_table.ts";
    * import type { Frontend } from "./frontend.ts";
-   * declare const console: Frontend;
+   * const console = {} as Frontend;
    * new RequestTable([]).addFrontend(console);
    * ```
    * @param frontend The surface.
@@ -81,7 +81,7 @@ export class RequestTable {
    * import { RequestTable } from "./request_table.ts";
    * import { newPendingRequest } from "./pending_request.ts";
    * import type { AskRequest } from "../protocol/ask_request.ts";
-   * declare const request: AskRequest;
+   * const request = {} as AskRequest;
    * new RequestTable([]).add(newPendingRequest(request));
    * ```
    * @param pending The request; its ask file's path is its key.
@@ -163,7 +163,7 @@ export class RequestTable {
    * ```ts
    * import { RequestTable } from "./request_table.ts";
    * import type { Frontend } from "./frontend.ts";
-   * declare const console: Frontend;
+   * const console = {} as Frontend;
    * const pending = new RequestTable([console]).pick(console);
    * ```
    * @param frontend The surface about to ask.
@@ -195,7 +195,7 @@ export class RequestTable {
    * ```ts
    * import { RequestTable } from "./request_table.ts";
    * import type { Frontend } from "./frontend.ts";
-   * declare const console: Frontend;
+   * const console = {} as Frontend;
    * new RequestTable([console]).finishAll(console);
    * ```
    * @param frontend The surface.

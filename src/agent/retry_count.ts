@@ -16,7 +16,8 @@ import type { PendingRequest } from "./pending_request.ts";
  * ```ts
  * import { RetryCount } from "./retry_count.ts";
  * import type { PendingRequest } from "./pending_request.ts";
- * declare const first: PendingRequest, again: PendingRequest;
+ * const first = {} as PendingRequest;
+ * const again = {} as PendingRequest;
  * const retries = new RetryCount();
  * retries.markRetry(first); // first.attempt: 1
  * retries.countAnswer(first);
@@ -34,7 +35,7 @@ export class RetryCount {
    * ```ts
    * import { RetryCount } from "./retry_count.ts";
    * import type { PendingRequest } from "./pending_request.ts";
-   * declare const pending: PendingRequest;
+   * const pending = {} as PendingRequest;
    * new RetryCount().markRetry(pending);
    * ```
    * @param pending The request.
@@ -56,7 +57,7 @@ export class RetryCount {
    * ```ts
    * import { RetryCount } from "./retry_count.ts";
    * import type { PendingRequest } from "./pending_request.ts";
-   * declare const pending: PendingRequest;
+   * const pending = {} as PendingRequest;
    * new RetryCount().countAnswer(pending);
    * ```
    * @param pending The request answered (by askpw or, unseen, by someone else).
@@ -77,7 +78,7 @@ export class RetryCount {
  * ```ts
  * import { retryKey } from "./retry_count.ts";
  * import type { AskRequest } from "../protocol/ask_request.ts";
- * declare const request: AskRequest;
+ * const request = {} as AskRequest;
  * retryKey(request, { kind: "passphrase", disk: { volume: "root" } });
  * // "/run/systemd/ask-password\0disk\0root"
  * ```

@@ -155,7 +155,7 @@ export class ConsoleFrontend implements Frontend {
    * import { createLogger } from "../log/log.ts";
    * import { Reactor } from "../reactor/reactor.ts";
    * import type { AskRequest } from "../protocol/ask_request.ts";
-   * declare const request: AskRequest;
+   * const request = {} as AskRequest;
    * await using reactor = new Reactor();
    * const frontend = new ConsoleFrontend({
    *   device: "/dev/tty",

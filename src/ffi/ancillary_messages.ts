@@ -259,7 +259,7 @@ function readControlMessages(
  * ```ts
  * import { connectStream } from "./stream_socket.ts";
  * import { sendWithDescriptorsOn } from "./ancillary_messages.ts";
- * declare const path: string;
+ * const path = "/run/example";
  * try {
  *   sendWithDescriptorsOn(connectStream(path), new Uint8Array([0x7b, 0x7d, 0]), [0]);
  * } catch (error) {

@@ -144,7 +144,7 @@ export function connectDatagram(path: string): number {
  * @example Usage
  * ```ts
  * import { connectDatagram, sendOnSocket } from "./datagram_socket.ts";
- * declare const path: string;
+ * const path = "/run/example";
  * const fd = connectDatagram(path);
  * sendOnSocket(fd, new Uint8Array([0x2d])); // false while the peer's queue is full
  * ```

@@ -25,7 +25,7 @@ export interface PeerCredentials {
  * ```ts
  * import { connectStream } from "./stream_socket.ts";
  * import { peerCredentials } from "./peer_credentials.ts";
- * declare const fd: number;
+ * const fd = 3; // a descriptor of the caller's
  * peerCredentials(fd).pid;
  * ```
  * @param fd A connected AF_UNIX socket.
@@ -59,7 +59,7 @@ export function peerCredentials(fd: number): PeerCredentials {
  * @example Usage
  * ```ts
  * import { peerPidfd } from "./peer_credentials.ts";
- * declare const fd: number;
+ * const fd = 3; // a descriptor of the caller's
  * const pidfd = peerPidfd(fd); // undefined before Linux 6.5
  * ```
  * @param fd A connected AF_UNIX socket.

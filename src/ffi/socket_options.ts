@@ -17,7 +17,7 @@ import { SocketConstants } from "./socket_constants.ts";
  * ```ts
  * import { setIntegerOption } from "./socket_options.ts";
  * import { SocketConstants } from "./socket_constants.ts";
- * declare const fd: number;
+ * const fd = 3; // a descriptor of the caller's
  * setIntegerOption(fd, SocketConstants.SO_PASSRIGHTS, 0); // false before Linux 6.16
  * ```
  * @param fd The socket.

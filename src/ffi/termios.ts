@@ -180,7 +180,7 @@ const TIOCSTI = 0x5412;
  * @example Usage
  * ```ts
  * import { injectInput } from "./termios.ts";
- * declare const fd: number;
+ * const fd = 3; // a descriptor of the caller's
  * injectInput(fd, new Uint8Array([0x03]));
  * ```
  * @param fd A terminal descriptor.
@@ -204,7 +204,7 @@ const TIOCGWINSZ = 0x5413;
  * @example Usage
  * ```ts
  * import { terminalSize } from "./termios.ts";
- * declare const fd: number;
+ * const fd = 3; // a descriptor of the caller's
  * const columns = terminalSize(fd)?.columns ?? 80;
  * ```
  * @param fd A terminal descriptor.

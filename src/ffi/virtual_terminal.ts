@@ -28,7 +28,7 @@ export const KeyboardLockFlags = {
  * @example Usage
  * ```ts
  * import { isVirtualTerminal } from "./virtual_terminal.ts";
- * declare const fd: number;
+ * const fd = 3; // a descriptor of the caller's
  * if (isVirtualTerminal(fd)) console.log("a VT");
  * ```
  * @param fd An open descriptor.
@@ -46,7 +46,7 @@ export function isVirtualTerminal(fd: number): boolean {
  * @example Usage
  * ```ts
  * import { KeyboardLockFlags, keyboardLockFlags } from "./virtual_terminal.ts";
- * declare const fd: number;
+ * const fd = 3; // a descriptor of the caller's
  * const capsLock = (keyboardLockFlags(fd) & KeyboardLockFlags.CAPS_LOCK) !== 0;
  * ```
  * @param fd A VT descriptor.
@@ -67,7 +67,7 @@ export function keyboardLockFlags(fd: number): number {
  * @example Usage
  * ```ts
  * import { KeyboardLockFlags, setKeyboardLockFlags } from "./virtual_terminal.ts";
- * declare const fd: number;
+ * const fd = 3; // a descriptor of the caller's
  * setKeyboardLockFlags(fd, KeyboardLockFlags.CAPS_LOCK);
  * ```
  * @param fd A VT descriptor.
@@ -88,7 +88,7 @@ export function setKeyboardLockFlags(fd: number, flags: number): void {
  * @example Usage
  * ```ts
  * import { soundTone } from "./virtual_terminal.ts";
- * declare const fd: number;
+ * const fd = 3; // a descriptor of the caller's
  * soundTone(fd, 880, 120);
  * ```
  * @param fd A VT descriptor.

@@ -32,8 +32,8 @@ const BELLS: Readonly<Record<SoundCue, Uint8Array<ArrayBuffer>>> = {
  * @example Usage
  * ```ts
  * import { soundCue } from "./sound_cue.ts";
- * declare const fd: number;
- * declare function write(bytes: Uint8Array): void;
+ * const fd = 3; // a descriptor of the caller's
+ * const write: (bytes: Uint8Array) => void = () => {};
  * const bells = soundCue(fd, true, "prompt");
  * if (bells) write(bells);
  * ```

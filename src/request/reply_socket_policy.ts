@@ -16,7 +16,7 @@ import type { AskRequest } from "../protocol/ask_request.ts";
  * ```ts
  * import { replySocketProblem } from "./reply_socket_policy.ts";
  * import type { AskRequest } from "../protocol/ask_request.ts";
- * declare const request: AskRequest;
+ * const request = {} as AskRequest;
  * const problem = replySocketProblem(request);
  * if (problem) console.log(`skipped: ${problem}`);
  * ```

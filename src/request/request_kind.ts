@@ -77,7 +77,7 @@ const PKCS11_MESSAGES = [
  * ```ts
  * import { classifyRequest } from "./request_kind.ts";
  * import type { AskRequest } from "../protocol/ask_request.ts";
- * declare const request: AskRequest;
+ * const request = {} as AskRequest;
  * const { kind, disk } = classifyRequest(request, {
  *   pid: 42,
  *   commandLine: ["/usr/lib/systemd/systemd-cryptsetup", "attach", "root", "/dev/vda2", "none"],

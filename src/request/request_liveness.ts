@@ -16,7 +16,7 @@ import type { AskRequest } from "../protocol/ask_request.ts";
  * import { requestStaleness } from "./request_liveness.ts";
  * import { monotonicMicros } from "../ffi/clock.ts";
  * import type { AskRequest } from "../protocol/ask_request.ts";
- * declare const request: AskRequest;
+ * const request = {} as AskRequest;
  * const stale = requestStaleness(request, monotonicMicros());
  * ```
  * @param request The request.

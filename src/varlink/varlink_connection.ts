@@ -97,8 +97,8 @@ export class VarlinkConnection {
    * import type { VarlinkConnectionContext } from "./varlink_connection.ts";
    * import { acceptConnection } from "../ffi/stream_socket.ts";
    * import { peerCredentials } from "../ffi/peer_credentials.ts";
-   * declare const listenFd: number;
-   * declare const context: VarlinkConnectionContext;
+   * const listenFd = 3; // a descriptor of the caller's
+   * const context = {} as VarlinkConnectionContext;
    * const fd = acceptConnection(listenFd)!;
    * const connection = new VarlinkConnection(fd, peerCredentials(fd), context);
    * ```
@@ -155,7 +155,7 @@ export class VarlinkConnection {
    * @example Usage
    * ```ts
    * import type { VarlinkConnection } from "./varlink_connection.ts";
-   * declare const connection: VarlinkConnection;
+   * const connection = {} as VarlinkConnection;
    * connection.who; // "PID 42, uid 0"
    * ```
    * @returns The description for the log.
@@ -170,7 +170,7 @@ export class VarlinkConnection {
    * @example Usage
    * ```ts
    * import type { VarlinkConnection } from "./varlink_connection.ts";
-   * declare const connection: VarlinkConnection;
+   * const connection = {} as VarlinkConnection;
    * connection.close();
    * ```
    */

@@ -49,7 +49,7 @@ export class VarlinkOutbox implements Disposable {
    * ```ts
    * import { VarlinkOutbox } from "./varlink_outbox.ts";
    * import { Reactor } from "../reactor/reactor.ts";
-   * declare const fd: number;
+   * const fd = 3; // a descriptor of the caller's
    * await using reactor = new Reactor();
    * using outbox = new VarlinkOutbox({
    *   fd,
@@ -73,7 +73,7 @@ export class VarlinkOutbox implements Disposable {
    * @example Usage
    * ```ts
    * import type { VarlinkOutbox } from "./varlink_outbox.ts";
-   * declare const outbox: VarlinkOutbox;
+   * const outbox = {} as VarlinkOutbox;
    * outbox.send(new TextEncoder().encode('{"parameters":{}}\0'));
    * ```
    * @param bytes The reply; not kept (what waits is a copy).
