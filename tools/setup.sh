@@ -12,7 +12,9 @@ PACKAGES="systemd:systemd-ask-password systemd:systemd-tty-ask-password-agent
   plymouth:plymouthd plymouth:plymouth
   swtpm:swtpm tpm2-tools:tpm2_dictionarylockout gcc:cc golang-go:go
   dropbear-bin:dropbear openssh-client:ssh
-  debootstrap:debootstrap lintian:lintian kbd:loadkeys"
+  debootstrap:debootstrap lintian:lintian kbd:loadkeys
+  clevis:clevis clevis-luks:clevis-luks-bind jose:jose socat:socat
+  systemd:systemd-socket-activate dbus-daemon:dbus-daemon dbus-bin:dbus-send"
 
 missing=""
 for pair in $PACKAGES; do
@@ -26,8 +28,14 @@ dpkg -s plymouth-themes >/dev/null 2>&1 || missing="$missing plymouth-themes"
 # reference Go library (PyPI, home of the Python one, is out of reach).
 # The PAM boot test builds a small PAM module (tests/boot/pam/) against libpam.
 # The German-keyboard boot test takes de-latin1 from console-data (dracut's i18n module).
+# The Tang boot tests (tests/boot/clevis_test.ts): tang's tangd and
+# tangd-keygen live in /usr/libexec, run by systemd-socket-activate on a
+# port of 127.0.0.1; QEMU's user network runs a socat per guest connection
+# to it. The initrd gets clevis's dracut modules (clevis-dracut, which pulls
+# in dracut-network for systemd-networkd's module, whose dbus module wants
+# dbus-daemon and dbus-send) and clevis-luks-askpass (clevis-systemd).
 for package in libtss2-tcti-swtpm0 libtss2-tcti-device0 tpm-udev golang-github-varlink-go-dev \
-  libpam0g-dev console-data; do
+  libpam0g-dev console-data tang clevis-dracut clevis-systemd dracut-network; do
   dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
 done
 # The boot tests need a Debian kernel image to boot.

@@ -1,7 +1,8 @@
 /**
  * LUKS2 disk images for the test VM, built without device-mapper, and what
  * names them: the mapper name a disk is unlocked as and an initrd's
- * /etc/crypttab. Also the recovery key enrolment on such a disk.
+ * /etc/crypttab. Also the recovery key enrolment on such a disk, and its
+ * binding to a Tang server (clevis).
  *
  * @module
  */
@@ -173,4 +174,42 @@ export async function enrollRecoveryKey(
     await run("systemd-cryptenroll", ["--wipe-slot=password", disk.path]);
   }
   return key;
+}
+
+/**
+ * Binds `disk` to a Tang server with clevis (`clevis luks bind`): a new key
+ * slot whose random passphrase clevis encrypts for the server's exchange key,
+ * kept in a LUKS2 token (clevis 19). `passphrase` unlocks the existing slot,
+ * which stays. `config` is the tang pin's: `url` as the guest reaches the
+ * server, and the advertisement to trust (`TangServer.binding` in tang.ts),
+ * so that nothing goes over the network here.
+ *
+ * @example
+ * ```ts
+ * await bindTang(disk, "correct horse battery", await tang.binding("http://10.0.2.100"));
+ * ```
+ * @returns The key slot clevis added.
+ * @throws Error when clevis fails, or `clevis luks list` shows no tang binding after it.
+ */
+export async function bindTang(
+  disk: LuksDisk,
+  passphrase: string,
+  config: { url: string; adv?: unknown; thp?: string },
+): Promise<number> {
+  // -y: trust the advertisement given (no question); -k -: the existing passphrase on stdin.
+  await run("clevis", [
+    "luks",
+    "bind",
+    "-y",
+    "-k",
+    "-",
+    "-d",
+    disk.path,
+    "tang",
+    JSON.stringify(config),
+  ], { stdin: passphrase });
+  const listed = await run("clevis", ["luks", "list", "-d", disk.path]);
+  const slot = /^(\d+): tang /m.exec(listed)?.[1];
+  if (slot === undefined) throw new Error(`no tang binding on ${disk.path}: ${listed}`);
+  return Number(slot);
 }

@@ -72,6 +72,19 @@ export interface QemuOptions {
    * driver (`InitrdOptions.drivers` in dracut_initrd.ts).
    */
   sshHostPort?: number;
+  /**
+   * A virtio-net card on QEMU's user network (as for
+   * {@linkcode QemuOptions.sshHostPort}, the same card when both are given)
+   * on which the guest's connections to {@linkcode TANG_GUEST_URL}
+   * (10.0.2.100:80) reach this port of the host's 127.0.0.1, where a Tang
+   * server listens (`TangServer` in tang.ts); nothing else outside QEMU is
+   * reachable. Each connection runs a `socat` on the host: QEMU 7.2's
+   * `guestfwd=…-tcp:HOST:PORT` form instead opens one connection when QEMU
+   * starts (QEMU refuses to start when nothing listens then) and carries
+   * every guest connection over it, so a server that stops and starts
+   * again, or two requests, would not work.
+   */
+  tangHostPort?: number;
   /** The kernel image to boot (default: the host's Debian kernel, {@linkcode debianKernel}). */
   kernel?: string;
   /**
@@ -126,13 +139,7 @@ export function qemuArguments(
       "-device",
       "tpm-tis,tpmdev=tpm0",
     ]),
-    ...(options.sshHostPort === undefined ? [] : [
-      "-netdev",
-      // restrict=on: the guest reaches nothing outside QEMU; forwards still work.
-      `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${options.sshHostPort}-:22`,
-      "-device",
-      "virtio-net-pci,netdev=n0",
-    ]),
+    ...userNetwork(options),
     ...(options.monitorSocket === undefined
       ? []
       : ["-monitor", `unix:${options.monitorSocket},server=on,wait=off`]),
@@ -144,6 +151,29 @@ export function qemuArguments(
     ]),
     "-append",
     append,
+  ];
+}
+
+/** Where the guest reaches the host's Tang server ({@linkcode QemuOptions.tangHostPort}). */
+export const TANG_GUEST_URL = "http://10.0.2.100";
+
+/** The user-network card's arguments for the SSH and Tang forwards asked for, if any. */
+function userNetwork(options: QemuOptions): string[] {
+  const forwards = [
+    ...(options.sshHostPort === undefined
+      ? []
+      : [`hostfwd=tcp:127.0.0.1:${options.sshHostPort}-:22`]),
+    ...(options.tangHostPort === undefined
+      ? []
+      : [`guestfwd=tcp:10.0.2.100:80-cmd:socat - TCP:127.0.0.1:${options.tangHostPort}`]),
+  ];
+  if (forwards.length === 0) return [];
+  return [
+    "-netdev",
+    // restrict=on: the guest reaches nothing outside QEMU; forwards still work.
+    ["user", "id=n0", "restrict=on", ...forwards].join(","),
+    "-device",
+    "virtio-net-pci,netdev=n0",
   ];
 }
 
