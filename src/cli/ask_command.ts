@@ -14,7 +14,7 @@ import { SYSTEM_ASK_DIRECTORY } from "../protocol/ask_directory.ts";
 import { Reactor } from "../reactor/reactor.ts";
 import { secretMemory } from "../secrets/secret_memory.ts";
 import { ASK_USAGE, parseAskCommandLine } from "./parse_ask_command_line.ts";
-import { UsageError } from "./parse_command_line.ts";
+import { reportUsageError } from "./command_line_options.ts";
 
 const NEWLINE = new Uint8Array([0x0a]);
 
@@ -34,9 +34,7 @@ export async function askCommand(args: readonly string[]): Promise<number> {
   try {
     commandLine = parseAskCommandLine(args);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`askpw ask: ${error.message} (see askpw ask --help)`);
-    return 2;
+    return reportUsageError("askpw ask", error);
   }
   if (commandLine.help) {
     console.log(ASK_USAGE);

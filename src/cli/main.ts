@@ -7,7 +7,8 @@ import { restoreAllTerminals } from "../console/terminal.ts";
 import { initrdKernelOptions } from "../initrd/kernel_command_line.ts";
 import { createLogger } from "../log/log.ts";
 import { VERSION } from "../version.ts";
-import { parseCommandLine, USAGE, UsageError } from "./parse_command_line.ts";
+import { parseCommandLine, USAGE } from "./parse_command_line.ts";
+import { reportUsageError } from "./command_line_options.ts";
 
 // Each command's code is imported when it runs: the agent at boot need not
 // evaluate the asker, reply and Varlink modules first.
@@ -41,9 +42,7 @@ export async function main(args: readonly string[]): Promise<number> {
   try {
     commandLine = parseCommandLine(args);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`askpw: ${error.message} (see askpw --help)`);
-    return 2;
+    return reportUsageError("askpw", error);
   }
   if (commandLine.command === "help") {
     console.log(USAGE);

@@ -19,7 +19,7 @@ import { Reactor } from "../reactor/reactor.ts";
 import { type ReplyOutcome, replyToPending } from "./reply_to_pending.ts";
 import { SECRET_SLOT_SIZE, secretMemory } from "../secrets/secret_memory.ts";
 import { sanitizeMessage } from "../protocol/sanitize_message.ts";
-import { UsageError } from "./parse_command_line.ts";
+import { reportUsageError } from "./command_line_options.ts";
 import { parseReplyCommandLine, REPLY_USAGE } from "./parse_reply_command_line.ts";
 
 const encoder = new TextEncoder();
@@ -41,9 +41,7 @@ export async function replyCommand(args: readonly string[]): Promise<number> {
   try {
     commandLine = parseReplyCommandLine(args);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`askpw reply: ${error.message} (see askpw reply --help)`);
-    return 2;
+    return reportUsageError("askpw reply", error);
   }
   if (commandLine.help) {
     console.log(REPLY_USAGE);
