@@ -112,19 +112,8 @@ export function sendWithDescriptors(
   const { address, length } = unixAddress(path);
   const fd = openUnixSocket(SocketConstants.SOCK_DGRAM, false, () => {});
   try {
-    const control = rightsControl(fds);
-    const iov = new BigUint64Array([
-      BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(payload))),
-      BigInt(payload.length),
-    ]);
-    const header = new Uint8Array(56);
-    const view = new DataView(header.buffer);
-    view.setBigUint64(0, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(address))), true);
-    view.setUint32(8, length, true);
-    view.setBigUint64(16, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(iov))), true);
-    view.setBigUint64(24, 1n, true);
-    view.setBigUint64(32, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(control))), true);
-    view.setBigUint64(40, BigInt(control.length), true);
+    const message = rightsMessage(payload, fds, { address, length });
+    const { header } = message;
     const sent = Number(
       libc.symbols.sendmsg(fd, header, SocketConstants.MSG_NOSIGNAL | SocketConstants.MSG_DONTWAIT),
     );
@@ -277,17 +266,8 @@ export function sendWithDescriptorsOn(
   payload: Uint8Array<ArrayBuffer>,
   fds: readonly number[],
 ): number {
-  const control = rightsControl(fds);
-  const iov = new BigUint64Array([
-    BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(payload))),
-    BigInt(payload.length),
-  ]);
-  const header = new Uint8Array(56);
-  const view = new DataView(header.buffer);
-  view.setBigUint64(16, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(iov))), true);
-  view.setBigUint64(24, 1n, true);
-  view.setBigUint64(32, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(control))), true);
-  view.setBigUint64(40, BigInt(control.length), true);
+  const message = rightsMessage(payload, fds);
+  const { header } = message;
   for (;;) {
     const sent = Number(
       libc.symbols.sendmsg(fd, header, SocketConstants.MSG_NOSIGNAL | SocketConstants.MSG_DONTWAIT),
@@ -296,4 +276,31 @@ export function sendWithDescriptorsOn(
     const errno = lastErrno();
     if (errno !== Errno.EINTR) throw new SystemCallError("sendmsg", errno);
   }
+}
+
+/**
+ * A `struct msghdr` (56 bytes) for one payload with SCM_RIGHTS control data,
+ * to `to` (a datagram's address) or to the connected peer. `parts` holds what
+ * the header points at: keep the result alive until sendmsg(2) returned.
+ */
+function rightsMessage(
+  payload: Uint8Array<ArrayBuffer>,
+  fds: readonly number[],
+  to?: { address: Uint8Array<ArrayBuffer>; length: number },
+): { header: Uint8Array<ArrayBuffer>; parts: unknown[] } {
+  const pointer = (buffer: ArrayBufferView<ArrayBuffer>) =>
+    BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer)));
+  const control = rightsControl(fds);
+  const iov = new BigUint64Array([pointer(payload), BigInt(payload.length)]);
+  const header = new Uint8Array(56);
+  const view = new DataView(header.buffer);
+  if (to) {
+    view.setBigUint64(0, pointer(to.address), true); // msg_name
+    view.setUint32(8, to.length, true); // msg_namelen
+  }
+  view.setBigUint64(16, pointer(iov), true); // msg_iov
+  view.setBigUint64(24, 1n, true); // msg_iovlen
+  view.setBigUint64(32, pointer(control), true); // msg_control
+  view.setBigUint64(40, BigInt(control.length), true); // msg_controllen
+  return { header, parts: [payload, iov, control, to?.address] };
 }
