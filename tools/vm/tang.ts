@@ -37,6 +37,12 @@ export class TangServer implements AsyncDisposable {
    * answered (`GET /adv => 200`, `POST /rec/… => 200`).
    */
   log = "";
+  /**
+   * The requests tangd answered, in order: when (`performance.now()` of
+   * this process, in ms, as the line arrived) and tangd's line
+   * (`GET /adv => 200`, `POST /rec/… => 200`).
+   */
+  readonly requests: { at: number; line: string }[] = [];
   #child: Deno.ChildProcess | undefined;
   #reading: Promise<void> = Promise.resolve();
   #created = performance.now();
@@ -134,10 +140,16 @@ export class TangServer implements AsyncDisposable {
     // tangd logs each request on stderr ("GET /adv => 200"), timed here.
     this.#reading = (async () => {
       let atLineStart = true;
+      let line = "";
       for await (const text of child.stderr.pipeThrough(new TextDecoderStream())) {
         for (const piece of text.split(/(?<=\n)/)) {
           this.log += (atLineStart ? `[${this.#elapsed()}] ` : "") + piece;
           atLineStart = piece.endsWith("\n");
+          line += piece;
+          if (!atLineStart) continue;
+          const request = /(?:GET|POST) \S+ => \d+/.exec(line)?.[0];
+          if (request) this.requests.push({ at: performance.now(), line: request });
+          line = "";
         }
       }
     })();
