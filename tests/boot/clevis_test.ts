@@ -12,10 +12,18 @@
  * retrying every 0.5 s while the request stays. askpw prompts meanwhile;
  * when systemd-cryptsetup has its answer the ask file goes, and askpw
  * withdraws the prompt.
+ *
+ * Every boot runs with askpw.e2e.askwatch: a watcher on askpw's own Deno
+ * runtime (99askpw-e2e/askpw-e2e-askwatch.js) notes each ask file's creation
+ * and removal on CLOCK_MONOTONIC, which is also the clock of the journal's
+ * monotonic timestamps, so the time from the ask file's removal to askpw's
+ * "Withdrawing …" line is measured in the guest, on one clock. (The
+ * watcher's unit orders itself before cryptsetup-pre.target: the requests
+ * come a little later than without it.)
  */
 import assert from "node:assert/strict";
 import { buildInitrd } from "../../tools/vm/dracut_initrd.ts";
-import { bindTang, buildLuksDisk, type LuksDisk } from "../../tools/vm/luks_disk.ts";
+import { bindTang, buildLuksDisk, type LuksDisk, mapperName } from "../../tools/vm/luks_disk.ts";
 import { kernelCommandLine, qemuArguments, TANG_GUEST_URL } from "../../tools/vm/qemu.ts";
 import { reportLines, SerialSession } from "../../tools/vm/serial_session.ts";
 import { TangServer } from "../../tools/vm/tang.ts";
@@ -26,9 +34,16 @@ const PROMPT = /(?<![="])Please enter passphrase for disk [^\n]*?:/;
 const WITHDRAWN = /\(withdrawn\)/;
 const options = { sanitizeOps: false, sanitizeResources: false };
 
+/** The prompt for one disk (its mapper name, luks-UUID). */
+function promptFor(disk: LuksDisk): RegExp {
+  return new RegExp(`(?<![="])Please enter passphrase for disk ${mapperName(disk)}[^\\n]*?:`);
+}
+
 interface Fixture {
   dir: string;
   root: LuksDisk;
+  /** A second LUKS2 disk, not bound to Tang: only a person unlocks it. */
+  data: LuksDisk;
   tang: TangServer;
   initrd: string;
 }
@@ -45,6 +60,7 @@ function setUp(): Promise<Fixture> {
       Deno.removeSync(dir, { recursive: true });
     });
     const root = await buildLuksDisk(dir, "root", PASSPHRASE);
+    const data = await buildLuksDisk(dir, "data", PASSPHRASE);
     // The passphrase's slot stays: the person's way in while Tang is away.
     await bindTang(root, PASSPHRASE, await tang.binding(TANG_GUEST_URL));
     const built = await buildInitrd(dir, "initrd-clevis", {
@@ -58,52 +74,137 @@ function setUp(): Promise<Fixture> {
       modules: ["clevis", "clevis-pin-tang", "systemd-networkd"],
       drivers: ["virtio_net"],
     });
-    return { dir, root, tang, initrd: built.path };
+    return { dir, root, data, tang, initrd: built.path };
   })();
   return fixture;
+}
+
+/** What the guest measured on CLOCK_MONOTONIC (µs since boot). */
+interface AskWatch {
+  /** When the watcher watched. */
+  watching?: number;
+  /** Each ask file's name (ask.XXXXXX) and when it appeared. */
+  created: Map<string, number>;
+  /** Each ask file's name and when it was removed. */
+  removed: Map<string, number>;
+  /** askpw's "Withdrawing …: its ask file vanished" lines' journal times, by ask file. */
+  withdrawn: Map<string, number>;
+  /** askpw's journal (short-monotonic), read 3 s after the root was mounted. */
+  log: string[];
+}
+
+function askWatch(e2e: string): AskWatch {
+  const watch: AskWatch = { created: new Map(), removed: new Map(), withdrawn: new Map(), log: [] };
+  for (const line of e2e.split("\n")) {
+    let match = /^E2E-ASKWATCH: watching at (\d+)$/.exec(line);
+    if (match) watch.watching = Number(match[1]);
+    match = /^E2E-ASKWATCH: (\w+) (ask\.\w+) at (\d+)$/.exec(line);
+    if (match) {
+      // The first event of a name is its arrival (systemd writes a
+      // temporary file and renames it into place: "rename"); the first
+      // "remove" its removal (the watcher reports some twice).
+      if (!watch.created.has(match[2])) watch.created.set(match[2], Number(match[3]));
+      if (match[1] === "remove" && !watch.removed.has(match[2])) {
+        watch.removed.set(match[2], Number(match[3]));
+      }
+    }
+    match = /^E2E-ASKWATCH-LOG: (.*)$/.exec(line);
+    if (!match) continue;
+    watch.log.push(match[1]);
+    const withdrawal =
+      /^\[\s*(\d+)\.(\d{6})\] .*?Withdrawing \S*\/(ask\.\w+): its ask file vanished/
+        .exec(match[1]);
+    if (withdrawal) {
+      watch.withdrawn.set(withdrawal[3], Number(withdrawal[1]) * 1e6 + Number(withdrawal[2]));
+    }
+  }
+  return watch;
 }
 
 /** What a boot showed, in seconds since QEMU started. */
 interface Boot {
   output: string;
   e2e: string;
+  /** When the first prompt showed (any disk's). */
   prompt?: number;
+  /** When each disk's prompt first showed, by mapper name. */
+  prompts: Map<string, number>;
   withdrawn?: number;
   typed?: number;
+  /** When Tang answered the first POST /rec. */
+  recovered?: number;
   mounted: number;
   /** Tang's answers during the boot: seconds since QEMU started, and tangd's line. */
   tangRequests: string[];
+  askWatch: AskWatch;
+  /** Each request's ask file name, by the disk it asks for (mapper name). */
+  requests: Map<string, string>;
+  /** The ask file names askpw logged "Answered" for. */
+  answered: string[];
+}
+
+interface BootOptions {
+  /** The disks to unlock, the Tang-bound root first (default: the root only). */
+  disks?: LuksDisk[];
+  /** More kernel command line. */
+  extra?: string[];
+  /** Runs once this shows on the console (default: any prompt). */
+  duringAt?: RegExp;
+  /** Typing the passphrase, starting Tang. */
+  during?: (vm: SerialSession) => Promise<void>;
+  /** Typed with Enter as soon as the console says (withdrawn). */
+  afterWithdrawal?: string;
 }
 
 /**
- * Boots the Tang-bound root; `during` runs once askpw's prompt shows (typing
- * the passphrase, starting Tang). Waits for the report's "root mounted".
+ * Boots the Tang-bound root (and any other disks); `during` runs once a
+ * prompt shows (typing the passphrase, starting Tang). Waits for the
+ * report's "root mounted".
  */
-async function boot(
-  name: string,
-  during?: (vm: SerialSession) => Promise<void>,
-): Promise<Boot> {
+async function boot(name: string, options: BootOptions = {}): Promise<Boot> {
   const { root, tang, initrd } = await setUp();
-  const append = kernelCommandLine(root, [], ["rd.neednet=1", "ip=dhcp"]);
+  const disks = options.disks ?? [root];
+  const append = kernelCommandLine(disks[0], disks.slice(1), [
+    "rd.neednet=1",
+    "ip=dhcp",
+    "askpw.e2e.askwatch",
+    ...(options.extra ?? []),
+  ]);
   const logs = new URL("../../build/boot-logs/", import.meta.url).pathname;
   await Deno.mkdir(logs, { recursive: true });
   const requestsBefore = tang.requests.length;
   const started = performance.now();
   await using vm = new SerialSession(
-    qemuArguments(initrd, [root], append, { tangHostPort: tang.port }),
+    qemuArguments(initrd, disks, append, { tangHostPort: tang.port }),
     `${logs}${name}.log`,
   );
-  const result: Partial<Boot> = {};
-  // The prompt and its withdrawal are timed beside the boot, by a look at
+  const result: Partial<Boot> & { prompts: Map<string, number> } = { prompts: new Map() };
+  // The prompts and the withdrawal are timed beside the boot, by a look at
   // the console every 0.1 s: when Tang answers first, askpw may never prompt.
   let booting = true;
+  let during = options.during;
   const watching = (async () => {
-    while (booting && result.withdrawn === undefined) {
-      if (result.prompt === undefined && PROMPT.test(vm.output)) {
-        result.prompt = vm.elapsed;
-        if (during) await during(vm);
+    while (booting) {
+      for (const disk of disks) {
+        if (!result.prompts.has(mapperName(disk)) && promptFor(disk).test(vm.output)) {
+          result.prompts.set(mapperName(disk), vm.elapsed);
+        }
       }
-      if (result.prompt !== undefined && WITHDRAWN.test(vm.output)) result.withdrawn = vm.elapsed;
+      if (result.prompt === undefined && PROMPT.test(vm.output)) result.prompt = vm.elapsed;
+      if (during && (options.duringAt ?? PROMPT).test(vm.output)) {
+        const running = during;
+        during = undefined;
+        await running(vm);
+      }
+      if (
+        result.prompt !== undefined && result.withdrawn === undefined && WITHDRAWN.test(vm.output)
+      ) {
+        result.withdrawn = vm.elapsed;
+        if (options.afterWithdrawal !== undefined) {
+          await vm.type(`${options.afterWithdrawal}\r`);
+          result.typed = vm.elapsed;
+        }
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   })();
@@ -113,47 +214,99 @@ async function boot(
   booting = false;
   await watching;
   await vm.exit(120);
+  const e2e = reportLines(vm.output);
+  const requests = new Map<string, string>();
+  for (
+    const match of e2e.matchAll(
+      /^E2E-LOG: New request \S*\/(ask\.\w+): .*? disk (luks-[0-9a-f-]+)/gm,
+    )
+  ) {
+    requests.set(match[2], match[1]);
+  }
+  const tangRequests = tang.requests.slice(requestsBefore).map(({ at, line }) => ({
+    at: (at - started) / 1000,
+    line,
+  }));
   return {
     ...result,
     mounted: result.mounted,
     output: vm.output,
-    e2e: reportLines(vm.output),
-    tangRequests: tang.requests.slice(requestsBefore).map(({ at, line }) =>
-      `${((at - started) / 1000).toFixed(2)} ${line}`
+    e2e,
+    recovered: tangRequests.find(({ line }) => /^POST \/rec\/\S+ => 200$/.test(line))?.at,
+    tangRequests: tangRequests.map(({ at, line }) => `${at.toFixed(2)} ${line}`),
+    askWatch: askWatch(e2e),
+    requests,
+    answered: [...e2e.matchAll(/^E2E-ASKWATCH-LOG: .*?Answered \S*\/(ask\.\w+) /gm)].map((m) =>
+      m[1]
     ),
   };
 }
 
+/** The ms from an ask file's removal to askpw's "Withdrawing" line (guest, CLOCK_MONOTONIC). */
+function withdrawalLatency(result: Boot, disk: LuksDisk): number | undefined {
+  const name = result.requests.get(mapperName(disk));
+  if (!name) return undefined;
+  const removed = result.askWatch.removed.get(name);
+  const withdrawn = result.askWatch.withdrawn.get(name);
+  if (removed === undefined || withdrawn === undefined) return undefined;
+  return (withdrawn - removed) / 1000;
+}
+
+const s = (value: number | undefined) => value === undefined ? "—" : `${value.toFixed(1)} s`;
+
 /** Prints what the report records (issue 20: timings, how the request was shared). */
-function record(name: string, result: Boot): void {
+function record(name: string, result: Boot, latency?: number): void {
   const lines = result.e2e.split("\n").filter((line) =>
-    /^E2E-LOG: |^E2E: (root mounted|cryptsetup started|askpw ready)/.test(line)
+    /^E2E-ASKWATCH|^E2E: (root mounted|cryptsetup started|askpw ready)/.test(line)
   );
+  const prompts = [...result.prompts].map(([disk, at]) => `${disk} ${at.toFixed(1)} s`).join(", ");
   console.log(
-    `${name}: prompt ${result.prompt?.toFixed(1) ?? "none"} s, withdrawn ${
-      result.withdrawn?.toFixed(1) ?? "no"
-    } s, typed ${result.typed?.toFixed(1) ?? "no"} s, root mounted ${
-      result.mounted.toFixed(1)
-    } s\n  tang: ${result.tangRequests.join("; ") || "no requests"}\n  ${lines.join("\n  ")}`,
+    `${name}: prompt ${prompts || "none"}, withdrawn ${s(result.withdrawn)}, typed ${
+      s(result.typed)
+    }, root mounted ${s(result.mounted)}\n  tang: ${
+      result.tangRequests.join("; ") || "no requests"
+    }\n  ${lines.join("\n  ")}`,
+  );
+  // One line per scenario for notes/clevis-figures.md.
+  console.log(
+    `FIGURES | ${name} | ${s(result.prompt)} | ${s(result.recovered)} | ${s(result.withdrawn)} | ${
+      s(result.mounted)
+    } | ${latency === undefined ? "—" : `${latency.toFixed(1)} ms`} |`,
   );
 }
 
 Deno.test({
   ...options,
-  name: "clevis 1: Tang up: the disk unlocks with nobody typing",
+  name:
+    "clevis 1: Tang up: the disk unlocks with nobody typing; askpw withdraws its prompt within 100 ms of the ask file's removal, and a line typed afterwards is answered to nobody",
 }, async () => {
   const { root, tang } = await setUp();
   await tang.start();
-  const result = await boot("clevis-tang-up");
-  record("Tang up", result);
+  const typedLine = "typed after the withdrawal";
+  const result = await boot("clevis-tang-up", { afterWithdrawal: typedLine });
+  const latency = withdrawalLatency(result, root);
+  record("1 Tang up", result, latency);
   assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
   // clevis fetched the key: one recovery exchange with Tang.
-  assert.ok(result.tangRequests.some((line) => / POST \/rec\/\S+ => 200$/.test(line)));
+  assert.ok(result.recovered !== undefined, "Tang answered a POST /rec");
+  // The watcher watched before the request came; there was one request.
+  const name = result.requests.get(mapperName(root));
+  assert.ok(name, "askpw logged the root's request");
+  assert.ok(result.askWatch.watching !== undefined);
+  assert.deepEqual([...result.askWatch.created.keys()], [name]);
+  assert.ok(result.askWatch.removed.has(name), "the watcher saw the ask file go");
   // askpw did not answer: clevis did, and askpw took its prompt back.
+  assert.deepEqual(result.answered, []);
   assert.doesNotMatch(result.e2e, /E2E-LOG: Answered /);
   if (result.prompt !== undefined) {
-    assert.match(result.e2e, /E2E-LOG: Withdrawing \S+: its ask file vanished/);
     assert.ok(result.withdrawn !== undefined, "the prompt on the console says (withdrawn)");
+    assert.ok(latency !== undefined, "askpw logged the withdrawal");
+    assert.ok(latency >= 0 && latency < 100, `withdrawn ${latency} ms after the ask file went`);
+    // The line typed after the withdrawal reached nobody: askpw's journal,
+    // read 3 s after it was typed, has no answer, and no other request came.
+    assert.ok(result.typed !== undefined);
+    assert.ok(result.askWatch.log.length > 0, "askpw's journal was read after the typing");
+    assert.ok(!result.askWatch.log.some((line) => / Answered /.test(line)));
   }
 });
 
@@ -164,35 +317,99 @@ Deno.test({
 }, async () => {
   const { root, tang } = await setUp();
   await tang.stop();
-  let typed: number | undefined;
-  const result = await boot("clevis-tang-down", async (vm) => {
-    // Let the agent finish switching the terminal to no-echo before typing.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await vm.type(`${PASSPHRASE}\r`);
-    typed = vm.elapsed;
+  const result = await boot("clevis-tang-down", {
+    during: async (vm) => {
+      // Let the agent finish switching the terminal to no-echo before typing.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await vm.type(`${PASSPHRASE}\r`);
+    },
   });
-  record("Tang down", { ...result, typed });
+  record("2 Tang down", result);
   assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
   assert.deepEqual(result.tangRequests, []);
   assert.match(result.e2e, /E2E-LOG: Answered \S+ from console \/dev\/ttyS0/);
+  assert.deepEqual(result.answered, [result.requests.get(mapperName(root))]);
 });
 
 Deno.test({
   ...options,
   name:
-    "clevis 3: Tang down at first, up while askpw prompts: clevis answers, the prompt is withdrawn",
+    "clevis 3: Tang down at first, up while askpw prompts with text half typed: clevis answers, the prompt is withdrawn, nothing is answered",
 }, async () => {
   const { root, tang } = await setUp();
   await tang.stop();
   let tangStarted = 0;
-  const result = await boot("clevis-tang-late", async (vm) => {
-    await tang.start();
-    tangStarted = vm.elapsed;
+  const result = await boot("clevis-tang-late", {
+    during: async (vm) => {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Half a passphrase, no Enter. askpw zeroes its secret memory when it
+      // withdraws (tests/integration/secret_memory_test.ts proves that on the
+      // host); here: the text is answered to nobody.
+      await vm.type("correct hor");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await tang.start();
+      tangStarted = vm.elapsed;
+    },
   });
-  record(`Tang started at ${tangStarted.toFixed(1)} s`, result);
+  const latency = withdrawalLatency(result, root);
+  record("3 Tang up mid-prompt", result, latency);
+  console.log(`  Tang started at ${tangStarted.toFixed(1)} s`);
   assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
-  assert.ok(result.tangRequests.some((line) => / POST \/rec\/\S+ => 200$/.test(line)));
+  assert.ok(result.recovered !== undefined && result.recovered > tangStarted);
   assert.doesNotMatch(result.e2e, /E2E-LOG: Answered /);
+  assert.deepEqual(result.answered, []);
   assert.match(result.e2e, /E2E-LOG: Withdrawing \S+: its ask file vanished/);
   assert.ok(result.withdrawn !== undefined && result.withdrawn > tangStarted);
+  // The console's prompt line ends in (withdrawn).
+  assert.match(result.output, new RegExp(`${promptFor(root).source}[^\\n]*\\(withdrawn\\)`));
+  assert.ok(latency !== undefined && latency >= 0 && latency < 100, `latency ${latency} ms`);
+});
+
+Deno.test({
+  ...options,
+  name:
+    "clevis 4: Tang up, a second disk not bound to Tang: the person types only the second disk's passphrase, both unlock",
+}, async () => {
+  const { root, data, tang } = await setUp();
+  await tang.start();
+  const result = await boot("clevis-two-disks", {
+    disks: [root, data],
+    duringAt: promptFor(data),
+    during: async (vm) => {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await vm.type(`${PASSPHRASE}\r`);
+    },
+  });
+  record("4 two disks, Tang up", result, withdrawalLatency(result, root));
+  assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
+  assert.match(result.e2e, new RegExp(`E2E: mapped: .*${mapperName(data)}`));
+  assert.match(result.e2e, /E2E: LUKS volumes mapped: 2/);
+  assert.ok(result.recovered !== undefined);
+  const rootRequest = result.requests.get(mapperName(root));
+  const dataRequest = result.requests.get(mapperName(data));
+  assert.ok(rootRequest && dataRequest);
+  // askpw answered the data disk's request only, from the console.
+  assert.deepEqual(result.answered, [dataRequest]);
+  assert.match(
+    result.e2e,
+    new RegExp(`E2E-LOG: Answered \\S*${dataRequest} from console /dev/ttyS0`),
+  );
+});
+
+Deno.test({
+  ...options,
+  name:
+    "clevis 5: Tang up with rd.askpw.delay=5: askpw holds the Tang-bound disk's request back and shows no prompt at all",
+}, async () => {
+  const { root, tang } = await setUp();
+  await tang.start();
+  const result = await boot("clevis-delay", { extra: ["rd.askpw.delay=5"] });
+  record("5 Tang up, rd.askpw.delay=5", result, withdrawalLatency(result, root));
+  assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
+  assert.ok(result.recovered !== undefined);
+  assert.equal(result.prompt, undefined, "no prompt on the console");
+  assert.doesNotMatch(result.output, promptFor(root));
+  assert.match(result.e2e, /E2E-LOG: Holding \S+ back for up to 5 s: clevis/);
+  assert.doesNotMatch(result.e2e, /E2E-LOG: Answered /);
+  assert.doesNotMatch(result.e2e, /E2E-LOG: Showing /);
 });

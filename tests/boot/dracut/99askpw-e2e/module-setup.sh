@@ -9,7 +9,8 @@
 # askpw-agent.service gets a $MANAGERPIDFDID that is not pid1's pidfs ID, with
 # askpw.e2e.vtscreen VT 1's screen is mirrored to the serial console, with
 # askpw.e2e.keymap vconsole.conf's keymap is loaded (Debian has no
-# systemd-vconsole-setup).
+# systemd-vconsole-setup), with askpw.e2e.askwatch each ask file's creation
+# and removal is timed on CLOCK_MONOTONIC.
 # Never included unless asked for (-m askpw-e2e).
 
 check() {
@@ -44,6 +45,14 @@ install() {
         $SYSTEMCTL -q --root "$initdir" add-wants initrd.target askpw-e2e-sockets.service
     fi
     $SYSTEMCTL -q --root "$initdir" add-wants initrd.target askpw-e2e-report.service
+    # With askpw.e2e.askwatch: each ask file's coming and going timed on
+    # CLOCK_MONOTONIC (askpw's runtime runs the script), reported with askpw's
+    # journal on the same clock (tests/boot/clevis_test.ts).
+    inst_simple "$moddir/askpw-e2e-askwatch.js" /usr/lib/askpw-e2e/askwatch.js
+    inst_script "$moddir/askpw-e2e-askwatch.sh" /usr/bin/askpw-e2e-askwatch.sh
+    inst_script "$moddir/askpw-e2e-askwatch-report.sh" /usr/lib/askpw-e2e/report.d/askwatch
+    inst_simple "$moddir/askpw-e2e-askwatch.service" "$systemdsystemunitdir/askpw-e2e-askwatch.service"
+    $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-e2e-askwatch.service
     # With askpw.e2e.keymap: /etc/vconsole.conf's keymap loaded into the VT
     # (the boot test adds the keymaps with --include).
     if inst_multiple -o loadkeys gzip && command -v loadkeys >/dev/null; then
