@@ -49,6 +49,8 @@ export {
   type PasswordCacheOptions,
 } from "./src/secrets/password_cache.ts";
 export { ChangeSignal } from "./src/agent/change_signal.ts";
+export type { OtherAgentHold } from "./src/agent/other_agent_hold.ts";
+export type { OtherAgentSources } from "./src/request/other_agents.ts";
 export {
   ConsoleFrontend,
   type ConsoleFrontendOptions,

@@ -21,6 +21,7 @@
  *
  * @module
  */
+import type { OtherAgentHold } from "./other_agent_hold.ts";
 import type { Logger } from "../log/log.ts";
 import { LogRateLimit } from "../log/log_rate_limit.ts";
 import type { AskDirectory } from "../protocol/ask_directory.ts";
@@ -65,6 +66,11 @@ export interface AgentOptions {
    * each new one until the returned handle is disposed.
    */
   discoverFrontends?: (add: (frontend: Frontend) => void) => Disposable | undefined;
+  /**
+   * Holds back requests another agent works on (clevis) for a grace period
+   * (`rd.askpw.delay=SEC`); none when absent.
+   */
+  otherAgentHold?: OtherAgentHold;
 }
 
 /** What a run of the agent did. */
@@ -149,6 +155,8 @@ class Agent {
         this.#checkFinished();
         this.#changed();
       },
+      otherAgentHold: options.otherAgentHold,
+      onReleased: () => this.#changed(),
     });
   }
 

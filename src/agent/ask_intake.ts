@@ -23,6 +23,7 @@ import { newPendingRequest, type PendingRequest } from "./pending_request.ts";
 import type { RequestTable } from "./request_table.ts";
 import { newRequestLogText } from "./request_log_text.ts";
 import type { RetryCount } from "./retry_count.ts";
+import { holdBackForOtherAgent, type OtherAgentHold } from "./other_agent_hold.ts";
 
 /** What {@linkcode AskIntake} needs from the agent. */
 export interface AskIntakeOptions {
@@ -44,6 +45,14 @@ export interface AskIntakeOptions {
   onDeparted: (path: string) => void;
   /** `pending` has expired or its asker exited: withdraw it. */
   onExpired: (pending: PendingRequest, reason: string) => void;
+  /**
+   * Requests another agent works on (clevis, for a disk with a clevis token)
+   * are shown only after this grace period, unless that agent gives up
+   * sooner (`rd.askpw.delay=SEC`); none when absent.
+   */
+  otherAgentHold?: OtherAgentHold;
+  /** A held-back request may now be shown. */
+  onReleased: () => void;
 }
 
 /**
@@ -222,6 +231,16 @@ export class AskIntake {
     }
     table.add(pending);
     log.info(newRequestLogText(pending));
+    const hold = this.#options.otherAgentHold;
+    if (hold) {
+      holdBackForOtherAgent(pending, hold, {
+        log,
+        reactor,
+        trackers,
+        now,
+        onReleased: this.#options.onReleased,
+      });
+    }
     this.#options.delivery.answerFromCache(pending);
   }
 

@@ -54,6 +54,11 @@ export interface PendingRequest {
   asker?: AskerIdentity;
   /** Its answer waits for room in the asker's full queue. */
   waitingForRoom?: boolean;
+  /**
+   * Held back from the prompts while another agent (clevis) tries to answer
+   * it: cancelling ends the hold's timer and process watch.
+   */
+  heldBack?: { cancel(): void };
 }
 
 /**
@@ -109,4 +114,6 @@ export function releaseRequest(pending: PendingRequest): void {
   pending.deadline = undefined;
   pending.stopTracking?.();
   pending.stopTracking = undefined;
+  pending.heldBack?.cancel();
+  pending.heldBack = undefined;
 }

@@ -156,8 +156,8 @@ export class RequestTable {
 
   /**
    * The request `frontend` should show next, which it then counts as shown
-   * now: among those still asking and not finished by it, the one it showed
-   * least recently, oldest first.
+   * now: among those still asking, not held back and not finished by it, the
+   * one it showed least recently, oldest first.
    *
    * @example Usage
    * ```ts
@@ -173,7 +173,9 @@ export class RequestTable {
     let best: PendingRequest | undefined;
     let bestShown = Infinity;
     for (const pending of this.#byPath.values()) {
-      if (pending.state !== "asking" || pending.finishedBy.has(frontend)) continue;
+      if (pending.state !== "asking" || pending.heldBack || pending.finishedBy.has(frontend)) {
+        continue;
+      }
       const shown = pending.lastShown.get(frontend) ?? -1;
       if (
         best === undefined || shown < bestShown ||

@@ -158,6 +158,9 @@ export async function agentCommand(commandLine: CommandLine, log: Logger): Promi
         notify(log, "READY=1\nSTATUS=Watching for password requests");
       },
       onStatus: (status) => notify(log, `STATUS=${status}`),
+      otherAgentHold: commandLine.delaySeconds > 0
+        ? { milliseconds: commandLine.delaySeconds * 1000 }
+        : undefined,
     });
     notify(log, "STOPPING=1\nSTATUS=Shutting down");
     return result.cancelled ? 130 : 0;

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { type OtherAgent, otherAgentsFor } from "../request/other_agents.ts";
 import { monotonicMicros } from "../ffi/clock.ts";
 import { closeFd } from "../ffi/file_descriptor.ts";
 import { openPidfd } from "../ffi/process.ts";
@@ -26,6 +27,8 @@ export interface PendingRequest {
   asker?: AskerIdentity;
   /** What is asked and for which disk. */
   class: RequestClass;
+  /** Other agents working on it too (clevis, for a disk with a clevis token while it runs). */
+  otherAgents: OtherAgent[];
 }
 
 /**
@@ -49,10 +52,12 @@ export async function pendingRequests(): Promise<PendingRequest[]> {
       const result = readAskRequest(directory, name);
       if (!result.ok || requestStaleness(result.request, now)) continue;
       const asker = identify(result.request.pid);
+      const requestClass = classifyRequest(result.request, asker);
       requests.push({
         request: result.request,
         asker,
-        class: classifyRequest(result.request, asker),
+        class: requestClass,
+        otherAgents: otherAgentsFor(requestClass.disk?.device),
       });
     }
   }
@@ -74,8 +79,12 @@ export async function listCommand(json: boolean): Promise<number> {
   const requests = await pendingRequests();
   const lines = json
     ? [JSON.stringify(requests.map(toJson), null, 2)]
-    : requests.map(({ request, asker, class: { kind, disk } }) => {
-      const what = [kindLabel(kind), disk && describeDisk(disk)].filter(Boolean).join(", ");
+    : requests.map(({ request, asker, class: { kind, disk }, otherAgents }) => {
+      const what = [
+        kindLabel(kind),
+        disk && describeDisk(disk),
+        ...otherAgents.map(({ name, pid }) => `${name} (PID ${pid}) works on it too`),
+      ].filter(Boolean).join(", ");
       return `'${sanitizeMessage(request.message ?? "n/a")}' (PID ${request.pid}${
         what ? `, ${sanitizeMessage(what)}` : ""
       }${asker ? `, ${sanitizeMessage(describeIdentity(asker))}` : ""})`;
@@ -102,7 +111,7 @@ function describeIdentity(asker: AskerIdentity): string {
     `, pidfs ID ${asker.pidfdId ?? "none"}`;
 }
 
-function toJson({ request, asker, class: { kind, disk } }: PendingRequest) {
+function toJson({ request, asker, class: { kind, disk }, otherAgents }: PendingRequest) {
   return {
     path: request.path,
     message: request.message ?? null,
@@ -126,5 +135,7 @@ function toJson({ request, asker, class: { kind, disk } }: PendingRequest) {
         unit: asker.unit ?? null,
       }
       : null,
+    // Who else answers it: clevis, told from the disk's LUKS2 token and its running askpass.
+    otherAgents: otherAgents.map(({ name, pid }) => ({ name, pid })),
   };
 }

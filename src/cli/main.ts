@@ -74,6 +74,7 @@ export async function main(args: readonly string[]): Promise<number> {
       ...commandLine,
       reveal: commandLine.reveal && kernel.reveal,
       beep: commandLine.beep || kernel.beep,
+      delaySeconds: commandLine.delaySeconds || kernel.delaySeconds,
     }, log);
   } catch (error) {
     restoreAllTerminals();

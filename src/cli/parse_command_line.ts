@@ -37,6 +37,11 @@ export interface CommandLine {
   reveal: boolean;
   /** `--beep` (or `rd.askpw.beep=1`): a tone when a prompt appears. */
   beep: boolean;
+  /**
+   * `--delay=SEC` (or `rd.askpw.delay=SEC`): requests clevis works on are
+   * shown after SEC seconds unless it gives up sooner.
+   */
+  delaySeconds: number;
 }
 
 const COMMANDS = ["list", "query", "watch"] as const;
@@ -64,6 +69,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     user: false,
     reveal: true,
     beep: false,
+    delaySeconds: 0,
   };
   let command: string | undefined;
   for (const arg of args) {
@@ -82,6 +88,8 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
       result.console = required(name, value, "a device, e.g. --console=/dev/ttyS0");
     } else if (name === "--cache-time" && value !== undefined) {
       result.cacheSeconds = seconds(name, value, { example: 150, max: 86400 });
+    } else if (name === "--delay" && value !== undefined) {
+      result.delaySeconds = seconds(name, value, { example: 5, max: 86400 });
     } else if (name === "--consoles" && value !== undefined) {
       const devices = value.split(",").filter((device) => device !== "");
       if (devices.length === 0) throw new UsageError(`${name}= needs at least one device`);
@@ -107,8 +115,8 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   if (result.user && result.command === "list") {
     throw new UsageError("--user only goes with query and watch");
   }
-  if ((!result.reveal || result.beep) && result.command === "list") {
-    throw new UsageError("--no-reveal and --beep only go with query and watch");
+  if ((!result.reveal || result.beep || result.delaySeconds > 0) && result.command === "list") {
+    throw new UsageError("--no-reveal, --beep and --delay only go with query and watch");
   }
   if (typeof result.console === "string" && result.consoles) {
     throw new UsageError("--console=DEVICE and --consoles= conflict");
@@ -145,6 +153,9 @@ Options:
   --no-reveal         No Ctrl-R at console prompts (it shows and hides what was typed)
   --beep              A tone when a prompt appears, a low one after a wrong answer
                       (the VT's speaker; BEL on a serial console)
+  --delay=SEC         Show the requests clevis works on (a clevis token on the
+                      disk, clevis-luks-askpass running) only after SEC seconds,
+                      or when clevis gives up (also rd.askpw.delay=SEC)
   --json              With list: print JSON
   --no-cache          Never answer AcceptCached=1 requests with passwords typed earlier
   --cache-time=SEC    Keep typed passwords for AcceptCached=1 requests SEC seconds

@@ -108,6 +108,14 @@ export const libcSymbols = {
     result: "pointer",
   },
   umask: { parameters: ["u32"], result: "u32" }, // mode_t umask(mode_t mask)
+  getdents64: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // void *dirp
+      "usize", // size_t count
+    ],
+    result: "isize", // ssize_t
+  },
   readlink: {
     parameters: [
       "buffer", // const char *pathname

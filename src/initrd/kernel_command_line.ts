@@ -2,7 +2,8 @@
  * askpw's kernel command-line options, honoured in the initrd only (the
  * `rd.` prefix promises that): `rd.askpw=0` disables askpw, `rd.askpw.debug`
  * logs more, `rd.askpw.reveal=0` takes the reveal key away, `rd.askpw.beep=1`
- * sounds a tone when a prompt appears.
+ * sounds a tone when a prompt appears, `rd.askpw.delay=SEC` holds back the
+ * requests clevis works on for SEC seconds.
  *
  * @module
  */
@@ -18,10 +19,23 @@ export interface KernelOptions {
   reveal: boolean;
   /** `rd.askpw.beep=1`: a tone when a prompt appears, another after a wrong answer. */
   beep: boolean;
+  /**
+   * `rd.askpw.delay=SEC`: requests another agent (clevis) works on are shown
+   * only after SEC seconds, unless it gives up sooner; 0 (the default) shows them at once.
+   */
+  delaySeconds: number;
 }
 
 /** The options when the kernel command line says nothing. */
-const DEFAULTS: KernelOptions = { disabled: false, debug: false, reveal: true, beep: false };
+const DEFAULTS: KernelOptions = {
+  disabled: false,
+  debug: false,
+  reveal: true,
+  beep: false,
+  delaySeconds: 0,
+};
+/** The longest grace period `rd.askpw.delay=` sets: a day. */
+const MAX_DELAY_SECONDS = 86_400;
 
 /**
  * Splits a kernel command line into words as the kernel does: whitespace
@@ -78,6 +92,12 @@ export function parseKernelOptions(text: string): KernelOptions {
     else if (key === "rd.askpw.debug") options.debug = isOn(value);
     else if (key === "rd.askpw.reveal") options.reveal = isOn(value);
     else if (key === "rd.askpw.beep") options.beep = isOn(value);
+    else if (key === "rd.askpw.delay") {
+      const seconds = Number(value);
+      if (value !== undefined && /^\d+(\.\d+)?$/.test(value) && seconds <= MAX_DELAY_SECONDS) {
+        options.delaySeconds = seconds;
+      }
+    }
   }
   return options;
 }

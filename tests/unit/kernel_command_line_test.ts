@@ -15,24 +15,28 @@ Deno.test("parseKernelOptions: rd.askpw=0 disables, rd.askpw.debug logs more", (
     debug: false,
     reveal: true,
     beep: false,
+    delaySeconds: 0,
   });
   assert.deepEqual(parseKernelOptions("rd.askpw.debug quiet"), {
     disabled: false,
     debug: true,
     reveal: true,
     beep: false,
+    delaySeconds: 0,
   });
   assert.deepEqual(parseKernelOptions("rd.askpw=1 rd.askpw.debug=0"), {
     disabled: false,
     debug: false,
     reveal: true,
     beep: false,
+    delaySeconds: 0,
   });
   assert.deepEqual(parseKernelOptions("rd.askpw=no"), {
     disabled: true,
     debug: false,
     reveal: true,
     beep: false,
+    delaySeconds: 0,
   });
 });
 
@@ -52,12 +56,13 @@ Deno.test("initrdKernelOptions: only inside an initrd (/etc/initrd-release)", as
       debug: false,
       reveal: true,
       beep: false,
+      delaySeconds: 0,
     },
   );
   await Deno.writeTextFile(`${dir}/initrd-release`, "");
   assert.deepEqual(
     initrdKernelOptions({ initrdRelease: `${dir}/initrd-release`, cmdline: `${dir}/cmdline` }),
-    { disabled: true, debug: true, reveal: true, beep: false },
+    { disabled: true, debug: true, reveal: true, beep: false, delaySeconds: 0 },
   );
   await Deno.remove(dir, { recursive: true });
 });
@@ -71,4 +76,14 @@ Deno.test("parseKernelOptions: rd.askpw.reveal=0 takes the reveal key away, rd.a
   assert.equal(parseKernelOptions("rd.askpw.beep").beep, true);
   assert.equal(parseKernelOptions("rd.askpw.beep=1 rd.askpw.beep=no").beep, false);
   assert.equal(parseKernelOptions("askpw.beep=1 rd.askpw.beeps=1").beep, false);
+});
+
+Deno.test("parseKernelOptions: rd.askpw.delay=SEC, seconds up to a day; anything else keeps 0", () => {
+  assert.equal(parseKernelOptions("quiet").delaySeconds, 0);
+  assert.equal(parseKernelOptions("rd.askpw.delay=5").delaySeconds, 5);
+  assert.equal(parseKernelOptions("rd.askpw.delay=2.5").delaySeconds, 2.5);
+  assert.equal(parseKernelOptions("rd.askpw.delay=5 rd.askpw.delay=x").delaySeconds, 5);
+  assert.equal(parseKernelOptions("rd.askpw.delay=-1").delaySeconds, 0);
+  assert.equal(parseKernelOptions("rd.askpw.delay=999999").delaySeconds, 0);
+  assert.equal(parseKernelOptions("rd.askpw.delay").delaySeconds, 0);
 });

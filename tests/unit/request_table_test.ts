@@ -353,3 +353,21 @@ Deno.test("runFrontendWorker: Ctrl-C in a query cancels it; a skip finishes the 
   assert.deepEqual([...second.finishedBy], []);
   assert.deepEqual(events, ["progress", "cancel", "progress"]);
 });
+
+Deno.test("RequestTable: a request held back for another agent (rd.askpw.delay) is not picked until released", () => {
+  const a = new FakeFrontend("console a");
+  const table = new RequestTable([a]);
+  const held = pendingRequest("ask.1");
+  const plain = pendingRequest("ask.2");
+  let cancelled = 0;
+  held.heldBack = { cancel: () => cancelled++ };
+  table.add(held);
+  table.add(plain);
+  assert.equal(table.pick(a), plain);
+  assert.equal(table.pick(a), plain, "the held one stays out of the round robin");
+  held.heldBack = undefined;
+  assert.equal(table.pick(a), held);
+  held.heldBack = { cancel: () => cancelled++ };
+  releaseRequest(held);
+  assert.equal(cancelled, 1, "releasing a held request ends its hold");
+});
