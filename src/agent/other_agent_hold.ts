@@ -86,18 +86,18 @@ export function holdBackForOtherAgent(
       stopWatching = undefined;
     },
   };
-  const tracking = trackers.track(
-    agent.pid,
-    () => release(`${agent.name} (PID ${agent.pid}) gave up`),
-  );
-  if (tracking.kind === "tracking") stopWatching = tracking.stop;
-  else if (tracking.kind === "gone") {
-    release(`${agent.name} (PID ${agent.pid}) is gone`);
-    return false;
+  const who = agent.pid === undefined ? agent.name : `${agent.name} (PID ${agent.pid})`;
+  if (agent.pid !== undefined) {
+    const tracking = trackers.track(agent.pid, () => release(`${who} gave up`));
+    if (tracking.kind === "tracking") stopWatching = tracking.stop;
+    else if (tracking.kind === "gone") {
+      release(`${who} is gone`);
+      return false;
+    }
   }
   log.info(
-    `Holding ${path} back for up to ${hold.milliseconds / 1000} s: ${agent.name} ` +
-      `(PID ${agent.pid}) works on it (${pending.class.disk?.device} has a ${agent.name} token)`,
+    `Holding ${path} back for up to ${hold.milliseconds / 1000} s: ${who} works on it ` +
+      `(${pending.class.disk?.device} has a ${agent.name} token)`,
   );
   return true;
 }

@@ -83,7 +83,9 @@ export async function listCommand(json: boolean): Promise<number> {
       const what = [
         kindLabel(kind),
         disk && describeDisk(disk),
-        ...otherAgents.map(({ name, pid }) => `${name} (PID ${pid}) works on it too`),
+        ...otherAgents.map(({ name, pid }) =>
+          `${name}${pid === undefined ? "" : ` (PID ${pid})`} works on it too`
+        ),
       ].filter(Boolean).join(", ");
       return `'${sanitizeMessage(request.message ?? "n/a")}' (PID ${request.pid}${
         what ? `, ${sanitizeMessage(what)}` : ""
@@ -136,6 +138,6 @@ function toJson({ request, asker, class: { kind, disk }, otherAgents }: PendingR
       }
       : null,
     // Who else answers it: clevis, told from the disk's LUKS2 token and its running askpass.
-    otherAgents: otherAgents.map(({ name, pid }) => ({ name, pid })),
+    otherAgents: otherAgents.map(({ name, pid }) => ({ name, pid: pid ?? null })),
   };
 }

@@ -7,11 +7,13 @@
  * @module
  */
 import { listDirectory } from "../ffi/directory.ts";
-import { readSmallFile } from "../ffi/file_path.ts";
+import { pathExists, readSmallFile } from "../ffi/file_path.ts";
 import { luksTokenTypes } from "./luks_tokens.ts";
 
 /** `clevis-luks-askpass` as the kernel names its process (15 characters). */
 const CLEVIS_ASKPASS_COMM = "clevis-luks-ask";
+/** Where clevis installs its askpass program (clevis-systemd, clevis-dracut). */
+const CLEVIS_ASKPASS_PATHS = ["/usr/libexec/clevis-luks-askpass", "/usr/bin/clevis-luks-askpass"];
 
 /** Where {@linkcode otherAgentsFor} looks; tests point it elsewhere. */
 export interface OtherAgentSources {
@@ -19,14 +21,19 @@ export interface OtherAgentSources {
   tokenTypes?: (device: string) => string[];
   /** Default `/proc`. */
   proc?: string;
+  /** Whether clevis's askpass program is installed (default: looked for where clevis puts it). */
+  clevisInstalled?: () => boolean;
 }
 
 /** Another agent working on a request. */
 export interface OtherAgent {
   /** `clevis`. */
   name: string;
-  /** The PID of its running askpass program. */
-  pid: number;
+  /**
+   * The PID of its running askpass program; none when it is installed but
+   * not running yet (its path unit starts it when the ask file appears).
+   */
+  pid?: number;
 }
 
 /**
@@ -62,7 +69,9 @@ export function clevisAskpassPids(proc = "/proc"): number[] {
 
 /**
  * The other agents working on a request for `device`: clevis when the
- * device's LUKS2 header has a clevis token and `clevis-luks-askpass` runs.
+ * device's LUKS2 header has a clevis token and `clevis-luks-askpass` runs or
+ * is installed (its path unit starts it when the ask file appears, perhaps
+ * a moment after askpw saw the file).
  *
  * @example Usage
  * ```ts
@@ -81,5 +90,8 @@ export function otherAgentsFor(
   const tokens = (sources.tokenTypes ?? luksTokenTypes)(device);
   if (!tokens.includes("clevis")) return [];
   const pid = clevisAskpassPids(sources.proc)[0];
-  return pid === undefined ? [] : [{ name: "clevis", pid }];
+  if (pid !== undefined) return [{ name: "clevis", pid }];
+  const installed = sources.clevisInstalled ??
+    (() => CLEVIS_ASKPASS_PATHS.some((path) => pathExists(path)));
+  return installed() ? [{ name: "clevis" }] : [];
 }

@@ -72,7 +72,16 @@ Deno.test("otherAgentsFor: clevis when the disk has a clevis token and clevis-lu
     await Deno.writeTextFile(`${proc}/42/comm`, "bash\n");
     await Deno.mkdir(`${proc}/self`);
     const clevis = (device: string) => device === "/dev/vda2" ? ["clevis"] : ["systemd-tpm2"];
-    assert.deepEqual(otherAgentsFor("/dev/vda2", { tokenTypes: clevis, proc }), []);
+    const notInstalled = () => false;
+    assert.deepEqual(
+      otherAgentsFor("/dev/vda2", { tokenTypes: clevis, proc, clevisInstalled: notInstalled }),
+      [],
+    );
+    assert.deepEqual(
+      otherAgentsFor("/dev/vda2", { tokenTypes: clevis, proc, clevisInstalled: () => true }),
+      [{ name: "clevis" }],
+      "installed, its path unit not started yet",
+    );
     await Deno.mkdir(`${proc}/321`);
     await Deno.writeTextFile(`${proc}/321/comm`, "clevis-luks-ask\n");
     assert.deepEqual(clevisAskpassPids(proc), [321]);
