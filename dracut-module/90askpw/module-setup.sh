@@ -72,12 +72,87 @@ prepare_deno_cache() {
     fi
 }
 
+# How the runtime (Deno, or the compiled askpw) is packed: askpw_runtime in
+# dracut's configuration (or the environment).
+#   erofs       an EROFS image (lz4hc) in the uncompressed early cpio, mounted
+#               at /usr/lib/askpw at boot (the default): the kernel copies 58 MB
+#               instead of decompressing 96 MB before /init, and the pages are
+#               decompressed when Deno touches them, in parallel with udev
+#   early-cpio  the files themselves in the uncompressed early cpio
+#   inline      in dracut's compressed image with everything else
+# The early cpio is dracut's (the one early microcode goes into): with
+# early_microcode="no" there is none, and the runtime stays inline.
+askpw_runtime_packing() {
+    local packing=${askpw_runtime:-erofs}
+    case $packing in
+        erofs | early-cpio | inline) ;;
+        *)
+            dwarn "askpw: unknown askpw_runtime=\"$packing\"; packing the runtime inline"
+            packing=inline
+            ;;
+    esac
+    if [[ $packing != inline && ! -d ${early_cpio_dir-} ]]; then
+        dwarn "askpw: askpw_runtime=\"$packing\" needs dracut's early cpio (early_microcode=\"yes\"); packing the runtime inline"
+        packing=inline
+    fi
+    if [[ $packing == erofs ]] && ! command -v mkfs.erofs > /dev/null; then
+        dwarn "askpw: askpw_runtime=\"erofs\" needs mkfs.erofs (erofs-utils); packing the runtime inline"
+        packing=inline
+    fi
+    echo "$packing"
+}
+
+# Moves /usr/lib/askpw out of the compressed image into the early cpio: as an
+# EROFS image (erofs) or as it is (early-cpio). Runs last in install(): the
+# tree is complete, Deno's cache prepared.
+pack_runtime() {
+    local packing=$1 early=${early_cpio_dir-}/d unit
+    [[ $packing == inline ]] && return 0
+    # The libraries, now: dracut resolves them lazily at the end, from the
+    # files in $initdir, where the runtime no longer is.
+    local runtime=/usr/lib/askpw/deno
+    [[ -x $initdir/usr/lib/askpw/askpw ]] && runtime=/usr/lib/askpw/askpw
+    DRACUT_RESOLVE_LAZY='' DRACUT_RESOLVE_DEPS=1 inst_binary "$(askpw_root)$runtime" "$runtime"
+    mkdir -p "$early/usr/lib"
+    if [[ $packing == erofs ]]; then
+        # lz4hc (the kernel has no LZMA for EROFS) in physical clusters of up
+        # to 64 KiB: 48 MB instead of 58 MB for Deno's 96 MB; Deno reads most
+        # of its binary at start anyway, so larger clusters cost no extra reads.
+        rm -f "$early/usr/lib/askpw.erofs"
+        if ! mkfs.erofs -zlz4hc,12 -C65536 --quiet "$early/usr/lib/askpw.erofs" "$initdir/usr/lib/askpw" > /dev/null; then
+            dwarn "askpw: mkfs.erofs failed; the runtime stays inline"
+            rm -f "$early/usr/lib/askpw.erofs"
+            return 0
+        fi
+        # The mount point stays, empty.
+        rm -rf "${initdir:?}/usr/lib/askpw"/*
+        inst_simple "$moddir/usr-lib-askpw.mount" "$systemdsystemunitdir/usr-lib-askpw.mount"
+        inst_simple "$moddir/askpw-runtime-modules.conf" /usr/lib/modules-load.d/askpw-runtime.conf
+        for unit in askpw-agent.service askpw-varlink.service; do
+            inst_simple "$moddir/askpw-runtime.conf" \
+                "$systemdsystemunitdir/$unit.d/90-askpw-runtime.conf"
+        done
+        # Also for the units that run askpw outside these services (initrd hooks:
+        # askpw ask): mounted at every boot, whatever started.
+        $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target usr-lib-askpw.mount
+    else
+        rm -rf "$early/usr/lib/askpw"
+        mv "$initdir/usr/lib/askpw" "$early/usr/lib/askpw"
+    fi
+    # dracut writes the early cpio only when something asked for it.
+    create_early_cpio=yes
+}
+
 # called by dracut: the keyboards' input event devices (evdev) and their LEDs
 # (input_leds: Caps Lock reaches evdev through its kbd-capslock trigger), for the
 # Caps Lock warning (askpw reads their LED events only), and the PC speaker,
 # for rd.askpw.beep=1's tones; neither is needed to ask.
 installkernel() {
     hostonly='' instmods evdev input_leds pcspkr
+    # askpw_runtime="erofs" loop-mounts the runtime's image.
+    if [[ $(askpw_runtime_packing 2> /dev/null) == erofs ]]; then
+        hostonly='' instmods loop erofs
+    fi
     return 0
 }
 
@@ -116,6 +191,7 @@ install() {
         "$systemdsystemunitdir/systemd-cryptsetup@.service.d/90-askpw.conf"
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target askpw-agent.path
     prepare_deno_cache
+    pack_runtime "$(askpw_runtime_packing)"
 
     # io.systemd.AskPassword (Varlink): systemd 258 and later serve it with
     # systemd-ask-password.socket, which dracut (up to 112 at least) leaves out

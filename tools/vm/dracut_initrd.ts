@@ -35,6 +35,12 @@ export interface InitrdOptions {
   env?: Record<string, string>;
   /** How dracut compresses the initrd (default zstd). */
   compression?: "zstd" | "lz4";
+  /**
+   * How askpw's module packs the runtime (its `askpw_runtime`): an EROFS
+   * image or the files in the uncompressed early cpio, or inline in the
+   * compressed image. Unset: the module's default.
+   */
+  runtime?: "erofs" | "early-cpio" | "inline";
 }
 
 const BASE_MODULES = [
@@ -128,8 +134,45 @@ export async function buildInitrd(
     ...(options.install ? ["--install", options.install.join(" ")] : []),
     ...(options.include ?? []).flatMap(({ source, target }) => ["--include", source, target]),
     path,
-  ], { env: { ...options.env, dracutbasedir: base, ASKPW_ROOT: tree } });
+  ], {
+    env: {
+      ...options.env,
+      ...(options.runtime ? { askpw_runtime: options.runtime } : {}),
+      dracutbasedir: base,
+      ASKPW_ROOT: tree,
+    },
+  });
   return { path, size: (await Deno.stat(path)).size };
+}
+
+/**
+ * The size of an initrd's uncompressed early cpio (dracut's, in front of the
+ * compressed image: early microcode, askpw's runtime with `askpw_runtime`
+ * "erofs" or "early-cpio"), and of the files in it, by name.
+ *
+ * @returns Bytes: 0 and no files when the initrd has no early cpio.
+ */
+export async function earlyCpio(
+  initrd: string,
+): Promise<{ bytes: number; files: Record<string, number> }> {
+  const total = (await Deno.stat(initrd)).size;
+  // dracut's skipcpio prints the initrd from its first compressed archive on.
+  const rest = await new Deno.Command("sh", {
+    args: ["-c", `/usr/lib/dracut/skipcpio "$1" | wc -c`, "sh", initrd],
+  }).output();
+  const bytes = total - Number(new TextDecoder().decode(rest.stdout).trim());
+  if (bytes === 0) return { bytes, files: {} };
+  const listing = await run("sh", [
+    "-c",
+    `head -c ${bytes} "$1" | cpio --quiet -itv 2>/dev/null`,
+    "sh",
+    initrd,
+  ]);
+  const files: Record<string, number> = {};
+  for (const match of listing.matchAll(/^-\S+\s+\d+\s+\S+\s+\S+\s+(\d+)\s.*? (\S+)$/gm)) {
+    files[match[2]] = Number(match[1]);
+  }
+  return { bytes, files };
 }
 
 /**
