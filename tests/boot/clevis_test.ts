@@ -29,6 +29,10 @@ import { reportLines, SerialSession } from "../../tools/vm/serial_session.ts";
 import { TangServer } from "../../tools/vm/tang.ts";
 
 const PASSPHRASE = "correct horse battery";
+// The second disk's own passphrase: had it the root's, systemd-cryptsetup
+// would unlock the root with it from the kernel keyring (AcceptCached=1),
+// and clevis would have nothing to do.
+const DATA_PASSPHRASE = "data disk staple";
 // (?<![="]): log lines quoting the message are not prompts.
 const PROMPT = /(?<![="])Please enter passphrase for disk [^\n]*?:/;
 const WITHDRAWN = /\(withdrawn\)/;
@@ -60,7 +64,7 @@ function setUp(): Promise<Fixture> {
       Deno.removeSync(dir, { recursive: true });
     });
     const root = await buildLuksDisk(dir, "root", PASSPHRASE);
-    const data = await buildLuksDisk(dir, "data", PASSPHRASE);
+    const data = await buildLuksDisk(dir, "data", DATA_PASSPHRASE);
     // The passphrase's slot stays: the person's way in while Tang is away.
     await bindTang(root, PASSPHRASE, await tang.binding(TANG_GUEST_URL));
     const built = await buildInitrd(dir, "initrd-clevis", {
@@ -85,8 +89,14 @@ interface AskWatch {
   watching?: number;
   /** Each ask file's name (ask.XXXXXX) and when it appeared. */
   created: Map<string, number>;
-  /** Each ask file's name and when it was removed. */
+  /** Each ask file's name and when inotify's removal event reached the watcher. */
   removed: Map<string, number>;
+  /** Each ask file's name and when it was unlinked (the kernel's trace). */
+  unlinked: Map<string, number>;
+  /** When "(withdrawn)" was written to a serial port (the kernel's trace), in order. */
+  withdrawnWrites: number[];
+  /** What went wrong setting up the trace, if anything. */
+  traceErrors: string[];
   /** askpw's "Withdrawing …: its ask file vanished" lines' journal times, by ask file. */
   withdrawn: Map<string, number>;
   /** askpw's journal (short-monotonic), read 3 s after the root was mounted. */
@@ -94,7 +104,15 @@ interface AskWatch {
 }
 
 function askWatch(e2e: string): AskWatch {
-  const watch: AskWatch = { created: new Map(), removed: new Map(), withdrawn: new Map(), log: [] };
+  const watch: AskWatch = {
+    created: new Map(),
+    removed: new Map(),
+    unlinked: new Map(),
+    withdrawnWrites: [],
+    traceErrors: [],
+    withdrawn: new Map(),
+    log: [],
+  };
   for (const line of e2e.split("\n")) {
     let match = /^E2E-ASKWATCH: watching at (\d+)$/.exec(line);
     if (match) watch.watching = Number(match[1]);
@@ -108,6 +126,15 @@ function askWatch(e2e: string): AskWatch {
         watch.removed.set(match[2], Number(match[3]));
       }
     }
+    match = /^E2E-ASKWATCH-TRACE: (\d+)\.(\d{6}): (unlink|uart): \S+(?: path="\S*\/(ask\.\w+)")?/
+      .exec(line);
+    if (match) {
+      const at = Number(match[1]) * 1e6 + Number(match[2]);
+      if (match[3] === "uart") watch.withdrawnWrites.push(at);
+      else if (match[4] && !watch.unlinked.has(match[4])) watch.unlinked.set(match[4], at);
+    }
+    match = /^E2E-ASKWATCH-FTRACE-ERROR: (.*)$/.exec(line);
+    if (match) watch.traceErrors.push(match[1]);
     match = /^E2E-ASKWATCH-LOG: (.*)$/.exec(line);
     if (!match) continue;
     watch.log.push(match[1]);
@@ -137,6 +164,7 @@ interface Boot {
   /** Tang's answers during the boot: seconds since QEMU started, and tangd's line. */
   tangRequests: string[];
   askWatch: AskWatch;
+
   /** Each request's ask file name, by the disk it asks for (mapper name). */
   requests: Map<string, string>;
   /** The ask file names askpw logged "Answered" for. */
@@ -215,6 +243,18 @@ async function boot(name: string, options: BootOptions = {}): Promise<Boot> {
   await watching;
   await vm.exit(120);
   const e2e = reportLines(vm.output);
+  // The console's times to the chunk: the prompts, "(withdrawn)".
+  for (const disk of disks) {
+    const index = vm.output.search(promptFor(disk));
+    const at = index < 0 ? undefined : vm.arrivalOf(index);
+    if (at !== undefined) result.prompts.set(mapperName(disk), at);
+  }
+  if (result.prompts.size > 0) result.prompt = Math.min(...result.prompts.values());
+  const firstPrompt = vm.output.search(PROMPT);
+  const withdrawnIndex = firstPrompt < 0 ? -1 : vm.output.indexOf("(withdrawn)", firstPrompt);
+  const withdrawnOnConsole = withdrawnIndex < 0 ? undefined : vm.arrivalOf(withdrawnIndex);
+  if (withdrawnOnConsole !== undefined) result.withdrawn = withdrawnOnConsole;
+
   const requests = new Map<string, string>();
   for (
     const match of e2e.matchAll(
@@ -235,6 +275,7 @@ async function boot(name: string, options: BootOptions = {}): Promise<Boot> {
     recovered: tangRequests.find(({ line }) => /^POST \/rec\/\S+ => 200$/.test(line))?.at,
     tangRequests: tangRequests.map(({ at, line }) => `${at.toFixed(2)} ${line}`),
     askWatch: askWatch(e2e),
+
     requests,
     answered: [...e2e.matchAll(/^E2E-ASKWATCH-LOG: .*?Answered \S*\/(ask\.\w+) /gm)].map((m) =>
       m[1]
@@ -242,22 +283,50 @@ async function boot(name: string, options: BootOptions = {}): Promise<Boot> {
   };
 }
 
-/** The ms from an ask file's removal to askpw's "Withdrawing" line (guest, CLOCK_MONOTONIC). */
-function withdrawalLatency(result: Boot, disk: LuksDisk): number | undefined {
+/** How long askpw took to withdraw a request, in ms after its ask file was unlinked. */
+interface Latency {
+  /**
+   * To the journal's time of askpw's "Withdrawing …: its ask file vanished"
+   * (when journald received the line: askpw logged it a little earlier).
+   */
+  journal: number;
+  /** To askpw's write of "(withdrawn)" to the serial port (uart_write). */
+  console?: number;
+  /** To the ask file's inotify event reaching the test's watcher (for comparison). */
+  inotify?: number;
+}
+
+/**
+ * The latency of `disk`'s last request's withdrawal, all on the guest's
+ * CLOCK_MONOTONIC: the kernel's trace (unlink, uart_write), the journal,
+ * the watcher.
+ */
+function withdrawalLatency(result: Boot, disk: LuksDisk): Latency | undefined {
   const name = result.requests.get(mapperName(disk));
   if (!name) return undefined;
-  const removed = result.askWatch.removed.get(name);
+  const unlinked = result.askWatch.unlinked.get(name);
   const withdrawn = result.askWatch.withdrawn.get(name);
-  if (removed === undefined || withdrawn === undefined) return undefined;
-  return (withdrawn - removed) / 1000;
+  if (unlinked === undefined || withdrawn === undefined) return undefined;
+  const write = result.askWatch.withdrawnWrites.find((at) => at >= unlinked);
+  const inotify = result.askWatch.removed.get(name);
+  return {
+    journal: (withdrawn - unlinked) / 1000,
+    console: write === undefined ? undefined : (write - unlinked) / 1000,
+    inotify: inotify === undefined ? undefined : (inotify - unlinked) / 1000,
+  };
 }
 
 const s = (value: number | undefined) => value === undefined ? "—" : `${value.toFixed(1)} s`;
 
 /** Prints what the report records (issue 20: timings, how the request was shared). */
-function record(name: string, result: Boot, latency?: number): void {
+function record(
+  name: string,
+  result: Boot,
+  latency?: Latency,
+): void {
   const lines = result.e2e.split("\n").filter((line) =>
-    /^E2E-ASKWATCH|^E2E: (root mounted|cryptsetup started|askpw ready)/.test(line)
+    /^E2E-ASKWATCH(?!-LOG: .*New request)|^E2E: (root mounted|cryptsetup started|askpw ready)/
+      .test(line)
   );
   const prompts = [...result.prompts].map(([disk, at]) => `${disk} ${at.toFixed(1)} s`).join(", ");
   console.log(
@@ -271,7 +340,13 @@ function record(name: string, result: Boot, latency?: number): void {
   console.log(
     `FIGURES | ${name} | ${s(result.prompt)} | ${s(result.recovered)} | ${s(result.withdrawn)} | ${
       s(result.mounted)
-    } | ${latency === undefined ? "—" : `${latency.toFixed(1)} ms`} |`,
+    } | ${
+      latency === undefined
+        ? "— | — |"
+        : `${latency.journal.toFixed(1)} ms | ${latency.console?.toFixed(1) ?? "—"} ms | ${
+          latency.inotify?.toFixed(1) ?? "—"
+        } ms |`
+    }`,
   );
 }
 
@@ -294,14 +369,22 @@ Deno.test({
   assert.ok(name, "askpw logged the root's request");
   assert.ok(result.askWatch.watching !== undefined);
   assert.deepEqual([...result.askWatch.created.keys()], [name]);
-  assert.ok(result.askWatch.removed.has(name), "the watcher saw the ask file go");
+  assert.deepEqual(result.askWatch.traceErrors, []);
+  assert.ok(result.askWatch.unlinked.has(name), "the kernel's trace saw the ask file go");
   // askpw did not answer: clevis did, and askpw took its prompt back.
   assert.deepEqual(result.answered, []);
   assert.doesNotMatch(result.e2e, /E2E-LOG: Answered /);
   if (result.prompt !== undefined) {
     assert.ok(result.withdrawn !== undefined, "the prompt on the console says (withdrawn)");
     assert.ok(latency !== undefined, "askpw logged the withdrawal");
-    assert.ok(latency >= 0 && latency < 100, `withdrawn ${latency} ms after the ask file went`);
+    assert.ok(
+      latency.journal >= 0 && latency.journal < 100,
+      `askpw logged the withdrawal ${latency.journal} ms after the ask file went`,
+    );
+    assert.ok(
+      latency.console !== undefined && latency.console >= 0 && latency.console < 100,
+      `(withdrawn) on the console ${latency.console} ms after the ask file went`,
+    );
     // The line typed after the withdrawal reached nobody: askpw's journal,
     // read 3 s after it was typed, has no answer, and no other request came.
     assert.ok(result.typed !== undefined);
@@ -361,8 +444,15 @@ Deno.test({
   assert.match(result.e2e, /E2E-LOG: Withdrawing \S+: its ask file vanished/);
   assert.ok(result.withdrawn !== undefined && result.withdrawn > tangStarted);
   // The console's prompt line ends in (withdrawn).
-  assert.match(result.output, new RegExp(`${promptFor(root).source}[^\\n]*\\(withdrawn\\)`));
-  assert.ok(latency !== undefined && latency >= 0 && latency < 100, `latency ${latency} ms`);
+  assert.match(
+    result.output,
+    new RegExp(`${promptFor(root).source}(?:(?!Please enter)[\\s\\S])*?\\(withdrawn\\)`),
+  );
+  assert.ok(latency !== undefined && latency.journal >= 0 && latency.journal < 100);
+  assert.ok(
+    latency.console !== undefined && latency.console >= 0 && latency.console < 100,
+    `${latency.console} ms`,
+  );
 });
 
 Deno.test({
@@ -377,7 +467,7 @@ Deno.test({
     duringAt: promptFor(data),
     during: async (vm) => {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      await vm.type(`${PASSPHRASE}\r`);
+      await vm.type(`${DATA_PASSPHRASE}\r`);
     },
   });
   record("4 two disks, Tang up", result, withdrawalLatency(result, root));

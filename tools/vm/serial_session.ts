@@ -56,6 +56,8 @@ export class SerialSession implements AsyncDisposable {
   #started = performance.now();
   #reading: Promise<void>;
   #log: Deno.FsFile | undefined;
+  /** The output's length after each chunk, and when (ms, performance.now()) it arrived. */
+  #arrivals: { end: number; at: number }[] = [];
 
   /** Starts qemu with `args`; the console goes to `logPath` (and stdout when `echo`) as well. */
   constructor(args: string[], logPath?: string, echo = false) {
@@ -77,6 +79,7 @@ export class SerialSession implements AsyncDisposable {
           this.#log?.writeSync(chunk);
           if (echo) Deno.stdout.writeSync(chunk);
           this.output += decoder.decode(chunk, { stream: true });
+          this.#arrivals.push({ end: this.output.length, at: performance.now() });
         }
       }));
     })();
@@ -115,6 +118,22 @@ export class SerialSession implements AsyncDisposable {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+
+  /**
+   * When the output's character at `index` arrived from QEMU, in seconds
+   * since start (to the read of its chunk: finer than a look every 0.1 s).
+   */
+  arrivalOf(index: number): number | undefined {
+    let low = 0;
+    let high = this.#arrivals.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.#arrivals[middle].end <= index) low = middle + 1;
+      else high = middle;
+    }
+    const arrival = this.#arrivals[low];
+    return arrival && (arrival.at - this.#started) / 1000;
   }
 
   /** Records the time of `name` (first time only). */

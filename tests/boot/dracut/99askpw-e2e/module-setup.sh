@@ -45,9 +45,12 @@ install() {
         $SYSTEMCTL -q --root "$initdir" add-wants initrd.target askpw-e2e-sockets.service
     fi
     $SYSTEMCTL -q --root "$initdir" add-wants initrd.target askpw-e2e-report.service
-    # With askpw.e2e.askwatch: each ask file's coming and going timed on
-    # CLOCK_MONOTONIC (askpw's runtime runs the script), reported with askpw's
-    # journal on the same clock (tests/boot/clevis_test.ts).
+    # With askpw.e2e.askwatch: each ask file's removal and askpw's
+    # "(withdrawn)" on the serial console timed by the kernel's trace on
+    # CLOCK_MONOTONIC, the ask files' inotify events by a watcher on askpw's
+    # runtime, reported with askpw's journal on the same clock
+    # (tests/boot/clevis_test.ts).
+    inst_multiple -o mount
     inst_simple "$moddir/askpw-e2e-askwatch.js" /usr/lib/askpw-e2e/askwatch.js
     inst_script "$moddir/askpw-e2e-askwatch.sh" /usr/bin/askpw-e2e-askwatch.sh
     inst_script "$moddir/askpw-e2e-askwatch-report.sh" /usr/lib/askpw-e2e/report.d/askwatch
