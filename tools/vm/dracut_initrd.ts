@@ -235,10 +235,36 @@ export async function buildModulesArchive(
   return archive;
 }
 
-/** The files an initrd holds (paths without the leading "/"), as lsinitrd lists them. */
+/**
+ * The files an initrd holds (paths without the leading "/"), as lsinitrd lists
+ * them, plus those of its early cpio, and of askpw's EROFS image there
+ * (`askpw_runtime="erofs"`) under its mount point, usr/lib/askpw.
+ */
 export async function initrdFiles(initrd: string): Promise<string[]> {
   // lsinitrd skips the early microcode archive dracut puts in front.
   const listing = await run("lsinitrd", [initrd]);
-  return [...listing.matchAll(/^[-dlcbps][rwxsStT-]{9}\s.*? (\S+?)(?: -> \S+)?$/gm)]
+  const files = [...listing.matchAll(/^[-dlcbps][rwxsStT-]{9}\s.*? (\S+?)(?: -> \S+)?$/gm)]
     .map((match) => match[1]);
+  const early = await earlyCpio(initrd);
+  files.push(...Object.keys(early.files));
+  if (early.files["usr/lib/askpw.erofs"]) {
+    const dir = await Deno.makeTempDir({ prefix: "askpw-erofs-" });
+    try {
+      await run("sh", [
+        "-c",
+        `head -c ${early.bytes} "$1" | (cd "$2" && cpio --quiet -id usr/lib/askpw.erofs) && ` +
+        `fsck.erofs --extract="$2/x" "$2/usr/lib/askpw.erofs" >/dev/null && cd "$2/x" && find . -mindepth 1`,
+        "sh",
+        initrd,
+        dir,
+      ]).then((found) =>
+        files.push(
+          ...found.split("\n").filter(Boolean).map((path) => `usr/lib/askpw/${path.slice(2)}`),
+        )
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+  return files;
 }
