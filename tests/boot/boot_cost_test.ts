@@ -165,9 +165,7 @@ function summary(values: (number | undefined)[]) {
     .sort((a, b) => a - b);
   if (present.length === 0) return undefined;
   const middle = Math.floor(present.length / 2);
-  const median = present.length % 2
-    ? present[middle]
-    : (present[middle - 1] + present[middle]) / 2;
+  const median = present.length % 2 ? present[middle] : (present[middle - 1] + present[middle]) / 2;
   return { median: round(median), min: present[0], max: present[present.length - 1] };
 }
 
