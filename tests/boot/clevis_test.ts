@@ -94,7 +94,7 @@ interface AskWatch {
   /** Each ask file's name and when it was unlinked (the kernel's trace). */
   unlinked: Map<string, number>;
   /** When "(withdrawn)" was written to a serial port (the kernel's trace), in order. */
-  withdrawnWrites: number[];
+  withdrawnWrites: { at: number; task: string }[];
   /** What went wrong setting up the trace, if anything. */
   traceErrors: string[];
   /** askpw's "Withdrawing …: its ask file vanished" lines' journal times, by ask file. */
@@ -126,12 +126,13 @@ function askWatch(e2e: string): AskWatch {
         watch.removed.set(match[2], Number(match[3]));
       }
     }
-    match = /^E2E-ASKWATCH-TRACE: (\d+)\.(\d{6}): (unlink|uart): \S+(?: path="\S*\/(ask\.\w+)")?/
-      .exec(line);
+    match =
+      /^E2E-ASKWATCH-TRACE: +(\S+)-\d+ .*? (\d+)\.(\d{6}): (unlink|uart): \S+(?: path="\S*\/(ask\.\w+)")?/
+        .exec(line);
     if (match) {
-      const at = Number(match[1]) * 1e6 + Number(match[2]);
-      if (match[3] === "uart") watch.withdrawnWrites.push(at);
-      else if (match[4] && !watch.unlinked.has(match[4])) watch.unlinked.set(match[4], at);
+      const at = Number(match[2]) * 1e6 + Number(match[3]);
+      if (match[4] === "uart") watch.withdrawnWrites.push({ at, task: match[1] });
+      else if (match[5] && !watch.unlinked.has(match[5])) watch.unlinked.set(match[5], at);
     }
     match = /^E2E-ASKWATCH-FTRACE-ERROR: (.*)$/.exec(line);
     if (match) watch.traceErrors.push(match[1]);
@@ -307,7 +308,7 @@ function withdrawalLatency(result: Boot, disk: LuksDisk): Latency | undefined {
   const unlinked = result.askWatch.unlinked.get(name);
   const withdrawn = result.askWatch.withdrawn.get(name);
   if (unlinked === undefined || withdrawn === undefined) return undefined;
-  const write = result.askWatch.withdrawnWrites.find((at) => at >= unlinked);
+  const write = result.askWatch.withdrawnWrites.find(({ at }) => at >= unlinked)?.at;
   const inotify = result.askWatch.removed.get(name);
   return {
     journal: (withdrawn - unlinked) / 1000,

@@ -6,7 +6,9 @@
 sleep 3
 sed 's/^/E2E-ASKWATCH: /' /run/askpw-e2e-askwatch
 [ -s /run/askpw-e2e-ftrace.err ] && sed 's/^/E2E-ASKWATCH-FTRACE-ERROR: /' /run/askpw-e2e-ftrace.err
-# One line per event: its time and kind (a uart_write's buffer may hold newlines).
-grep -aoE '[0-9]+\.[0-9]{6}: (unlink|uart): \([^)]*\)( path="[^"]*")?' /sys/kernel/tracing/trace |
+# One line per event: the task (thread name-TID), its time and kind (a
+# uart_write's buffer may hold newlines).
+grep -aoE '^ *[^ ]+-[0-9]+ +\[[0-9]+\] [^ ]+ +[0-9]+\.[0-9]{6}: (unlink|uart): \([^)]*\)( path="[^"]*")?' \
+    /sys/kernel/tracing/trace |
     sed 's/^/E2E-ASKWATCH-TRACE: /'
 journalctl -b -o short-monotonic --no-hostname -u askpw-agent.service | sed 's/^/E2E-ASKWATCH-LOG: /'
