@@ -37,6 +37,25 @@ const DATA_PASSPHRASE = "data disk staple";
 const PROMPT = /(?<![="])Please enter passphrase for disk [^\n]*?:/;
 const WITHDRAWN = /\(withdrawn\)/;
 const options = { sanitizeOps: false, sanitizeResources: false };
+/**
+ * askpw logs "Withdrawing …: its ask file vanished" within this many ms of
+ * the ask file's unlink (the journal's time of the line, on the guest's
+ * CLOCK_MONOTONIC like the kernel's trace of the unlink).
+ */
+const WITHDRAWAL_BOUND_MS = 100;
+/**
+ * Its write of "(withdrawn)" to the serial port comes later, on its main
+ * thread: 112–266 ms after the unlink under TCG, on a 2-core host that ran
+ * another test VM beside this one (notes/clevis-figures.md). Printed, and
+ * bounded here only against a prompt that lingers.
+ */
+const CONSOLE_BOUND_MS = 1000;
+/**
+ * rd.askpw.delay for scenario 5: long enough for clevis under TCG (from
+ * askpw's hold to the unlink it took 3.1 s on an idle host, 5.5 s beside
+ * another test VM, when rd.askpw.delay=5 let the prompt show).
+ */
+const DELAY_SECONDS = 20;
 
 /** The prompt for one disk (its mapper name, luks-UUID). */
 function promptFor(disk: LuksDisk): RegExp {
@@ -379,11 +398,11 @@ Deno.test({
     assert.ok(result.withdrawn !== undefined, "the prompt on the console says (withdrawn)");
     assert.ok(latency !== undefined, "askpw logged the withdrawal");
     assert.ok(
-      latency.journal >= 0 && latency.journal < 100,
+      latency.journal >= 0 && latency.journal < WITHDRAWAL_BOUND_MS,
       `askpw logged the withdrawal ${latency.journal} ms after the ask file went`,
     );
     assert.ok(
-      latency.console !== undefined && latency.console >= 0 && latency.console < 100,
+      latency.console !== undefined && latency.console >= 0 && latency.console < CONSOLE_BOUND_MS,
       `(withdrawn) on the console ${latency.console} ms after the ask file went`,
     );
     // The line typed after the withdrawal reached nobody: askpw's journal,
@@ -449,9 +468,10 @@ Deno.test({
     result.output,
     new RegExp(`${promptFor(root).source}(?:(?!Please enter)[\\s\\S])*?\\(withdrawn\\)`),
   );
-  assert.ok(latency !== undefined && latency.journal >= 0 && latency.journal < 100);
+  assert.ok(latency !== undefined);
+  assert.ok(latency.journal >= 0 && latency.journal < WITHDRAWAL_BOUND_MS, `${latency.journal} ms`);
   assert.ok(
-    latency.console !== undefined && latency.console >= 0 && latency.console < 100,
+    latency.console !== undefined && latency.console >= 0 && latency.console < CONSOLE_BOUND_MS,
     `${latency.console} ms`,
   );
 });
@@ -490,17 +510,31 @@ Deno.test({
 Deno.test({
   ...options,
   name:
-    "clevis 5: Tang up with rd.askpw.delay=5: askpw holds the Tang-bound disk's request back and shows no prompt at all",
+    "clevis 5: Tang up with rd.askpw.delay: askpw holds the Tang-bound disk's request back and shows no prompt at all",
 }, async () => {
   const { root, tang } = await setUp();
   await tang.start();
-  const result = await boot("clevis-delay", { extra: ["rd.askpw.delay=5"] });
-  record("5 Tang up, rd.askpw.delay=5", result, withdrawalLatency(result, root));
+  const result = await boot("clevis-delay", { extra: [`rd.askpw.delay=${DELAY_SECONDS}`] });
+  record(`5 Tang up, rd.askpw.delay=${DELAY_SECONDS}`, result, withdrawalLatency(result, root));
+  // How long clevis took while askpw held the request back (the hold's start
+  // in askpw's journal to the ask file's unlink, CLOCK_MONOTONIC).
+  const held = result.askWatch.log.map((line) => /^\[\s*(\d+)\.(\d{6})\] .*? Holding /.exec(line))
+    .find((match) => match);
+  const unlinked = result.askWatch.unlinked.get(result.requests.get(mapperName(root)) ?? "");
+  if (held && unlinked !== undefined) {
+    const heldAt = Number(held[1]) * 1e6 + Number(held[2]);
+    console.log(
+      `  held back for ${((unlinked - heldAt) / 1e6).toFixed(2)} s until clevis answered`,
+    );
+  }
   assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
   assert.ok(result.recovered !== undefined);
   assert.equal(result.prompt, undefined, "no prompt on the console");
   assert.doesNotMatch(result.output, promptFor(root));
-  assert.match(result.e2e, /E2E-LOG: Holding \S+ back for up to 5 s: clevis/);
+  assert.match(
+    result.e2e,
+    new RegExp(`E2E-LOG: Holding \\S+ back for up to ${DELAY_SECONDS} s: clevis`),
+  );
   assert.doesNotMatch(result.e2e, /E2E-LOG: Answered /);
   assert.doesNotMatch(result.e2e, /E2E-LOG: Showing /);
 });
