@@ -74,16 +74,19 @@ prepare_deno_cache() {
 
 # How the runtime (Deno, or the compiled askpw) is packed: askpw_runtime in
 # dracut's configuration (or the environment).
+#   inline      in dracut's compressed image with everything else (the default)
 #   erofs       an EROFS image (lz4hc) in the uncompressed early cpio, mounted
-#               at /usr/lib/askpw at boot (the default): the kernel copies 58 MB
-#               instead of decompressing 96 MB before /init, and the pages are
-#               decompressed when Deno touches them, in parallel with udev
-#   early-cpio  the files themselves in the uncompressed early cpio
-#   inline      in dracut's compressed image with everything else
+#               at /usr/lib/askpw at boot: the kernel copies 48 MB instead of
+#               decompressing 96 MB before /init (systemd starts as early as
+#               without askpw), and the pages are decompressed when Deno
+#               touches them; the initrd grows by 12.5 MB
+#   early-cpio  the files themselves in the uncompressed early cpio (+61 MB)
+# Under TCG neither brought askpw's prompt earlier than inline did
+# (notes/boot-cost.md): Deno's start pays for the decompression instead.
 # The early cpio is dracut's (the one early microcode goes into): with
 # early_microcode="no" there is none, and the runtime stays inline.
 askpw_runtime_packing() {
-    local packing=${askpw_runtime:-erofs}
+    local packing=${askpw_runtime:-inline}
     case $packing in
         erofs | early-cpio | inline) ;;
         *)
