@@ -23,7 +23,11 @@ const options = { sanitizeOps: false, sanitizeResources: false };
 /** The initrds measured against each other, in the order they boot. */
 const VARIANTS = ["stock", "inline", "early-cpio", "erofs"] as const;
 type Variant = typeof VARIANTS[number];
-/** The packing whose fallbacks are booted (the module's default). */
+/**
+ * The packing whose fallbacks are booted: the EROFS image, the one that adds
+ * a unit askpw depends on (the default, inline, has its fallback boots in
+ * boot_test.ts: boots 4 and 5).
+ */
 const DEFAULT: Variant = "erofs";
 const ROUNDS = Number(Deno.env.get("ASKPW_BOOT_COST_ROUNDS") ?? 5);
 
