@@ -39,19 +39,18 @@ const PROMPT = /(?<![="])Please enter passphrase for disk [^\n]*?:/;
 const WITHDRAWN = /\(withdrawn\)/;
 const options = { sanitizeOps: false, sanitizeResources: false };
 /**
- * The withdrawal is timed in the guest on one clock, CLOCK_MONOTONIC: the
- * kernel's trace of the ask file's unlink and of askpw's write of
- * "(withdrawn)" to the serial port (uart_write, on askpw's main thread).
- * Under TCG, on a 2-core host that ran another test VM beside this one,
- * that took 89–266 ms (notes/clevis-figures.md): more than the 100 ms
- * askpw aims for, which these boots cannot show. The tests print it and
- * bound it only against a prompt that lingers.
+ * askpw withdraws a prompt within this many ms of its ask file's unlink,
+ * timed in the guest on one clock, CLOCK_MONOTONIC: the kernel's trace of
+ * the unlink and of askpw's write of "(withdrawn)" to the serial port
+ * (uart_write, on askpw's main thread). Under TCG on an otherwise idle
+ * 2-core host that took 37–79 ms (notes/clevis-figures.md); with another
+ * test VM running beside this one, 89–266 ms: run boot tests one file at a
+ * time.
  *
- * (The journal's time of askpw's "Withdrawing …" line is no better bound:
- * it is when journald read the line, once 137 ms after askpw's console
- * write.)
+ * (The journal's time of askpw's "Withdrawing …" line bounds nothing: it is
+ * when journald read the line, once 137 ms after askpw's console write.)
  */
-const CONSOLE_BOUND_MS = 1000;
+const WITHDRAWAL_BOUND_MS = 100;
 /**
  * rd.askpw.delay for scenario 5: long enough for clevis under TCG (from
  * askpw's hold to the unlink it took 3.1 s on an idle host, 5.5 s beside
@@ -375,7 +374,7 @@ function record(
 Deno.test({
   ...options,
   name:
-    "clevis 1: Tang up: the disk unlocks with nobody typing; askpw withdraws its prompt (timed from the ask file's unlink), and a line typed afterwards is answered to nobody",
+    "clevis 1: Tang up: the disk unlocks with nobody typing; askpw withdraws its prompt within 100 ms of the ask file's unlink, and a line typed afterwards is answered to nobody",
 }, async () => {
   const { root, tang } = await setUp();
   await tang.start();
@@ -401,7 +400,8 @@ Deno.test({
     assert.ok(latency !== undefined, "askpw logged the withdrawal");
     assert.ok(latency.journal >= 0, `askpw logged the withdrawal after the ask file went`);
     assert.ok(
-      latency.console !== undefined && latency.console >= 0 && latency.console < CONSOLE_BOUND_MS,
+      latency.console !== undefined && latency.console >= 0 &&
+        latency.console < WITHDRAWAL_BOUND_MS,
       `(withdrawn) on the console ${latency.console} ms after the ask file went`,
     );
     // The line typed after the withdrawal reached nobody: askpw's journal,
@@ -470,7 +470,7 @@ Deno.test({
   assert.ok(latency !== undefined);
   assert.ok(latency.journal >= 0, `${latency.journal} ms`);
   assert.ok(
-    latency.console !== undefined && latency.console >= 0 && latency.console < CONSOLE_BOUND_MS,
+    latency.console !== undefined && latency.console >= 0 && latency.console < WITHDRAWAL_BOUND_MS,
     `${latency.console} ms`,
   );
 });
