@@ -43,9 +43,9 @@ const options = { sanitizeOps: false, sanitizeResources: false };
  * timed in the guest on one clock, CLOCK_MONOTONIC: the kernel's trace of
  * the unlink and of askpw's write of "(withdrawn)" to the serial port
  * (uart_write, on askpw's main thread). Under TCG on an otherwise idle
- * 2-core host that took 37–79 ms (notes/clevis-figures.md); with another
- * test VM running beside this one, 89–266 ms: run boot tests one file at a
- * time.
+ * 2-core host that took 26–95 ms (notes/clevis-figures.md): little margin;
+ * with another test VM running beside this one, 89–266 ms: run boot tests
+ * one file at a time.
  *
  * (The journal's time of askpw's "Withdrawing …" line bounds nothing: it is
  * when journald read the line, once 137 ms after askpw's console write.)
@@ -498,7 +498,13 @@ Deno.test({
   const rootRequest = result.requests.get(mapperName(root));
   const dataRequest = result.requests.get(mapperName(data));
   assert.ok(rootRequest && dataRequest);
-  // askpw answered the data disk's request only, from the console.
+  // askpw answered the data disk's request only, from the console. (When
+  // the data disk's passphrase is typed while the root's first request is
+  // pending, askpw also offers it to that request from its password cache,
+  // as AcceptCached=1 allows: seen as "Asker of … has gone before the answer
+  // from the password cache", systemd-cryptsetup having tried the same
+  // passphrase from the kernel keyring and asked again. Had askpw been
+  // first, this would fail: "Answered … from the password cache".)
   assert.deepEqual(result.answered, [dataRequest]);
   assert.match(
     result.e2e,
