@@ -61,9 +61,10 @@ function median(values: number[]): number {
 /**
  * rd.askpw.delay for scenario 5: long enough for clevis under TCG (from
  * askpw's hold to the unlink it took 3.1 s on an idle host, 5.5 s beside
- * another test VM, when rd.askpw.delay=5 let the prompt show).
+ * another test VM, when rd.askpw.delay=5 let the prompt show): 10 s leaves
+ * three times the quiet figure.
  */
-const DELAY_SECONDS = 20;
+const DELAY_SECONDS = 10;
 
 /** The prompt for one disk (its mapper name, luks-UUID). */
 function promptFor(disk: LuksDisk): RegExp {
