@@ -12,49 +12,32 @@ import { PrivateNamespace } from "../helpers/private_namespace.ts";
 import { PtyConsole } from "../helpers/pty_console.ts";
 import { RecordingAsker } from "../helpers/recording_asker.ts";
 import { ASKPW_PERMISSIONS, startAskpw } from "../helpers/agents.ts";
+import { CLEVIS_TOKEN, importToken, makeLuksImage } from "../helpers/luks_image.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 const PROGRAM = new URL("../../src/cli/program.ts", import.meta.url).pathname;
 
-async function run(program: string, args: string[], stdin?: string): Promise<void> {
-  const child = new Deno.Command(program, {
-    args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin));
-    await writer.close();
-  }
-  const { code, stderr } = await child.output();
-  assert.equal(code, 0, `${program}: ${new TextDecoder().decode(stderr)}`);
-}
-
 /** A LUKS2 image with a clevis token, and a running stand-in clevis-luks-askpass. */
 async function clevisFixture(dir: string) {
   const image = `${dir}/tang-bound.img`;
-  await Deno.writeFile(image, new Uint8Array(20 * 1024 * 1024));
-  await run("cryptsetup", [
-    "luksFormat",
-    "--type=luks2",
-    "--batch-mode",
-    "--pbkdf=pbkdf2",
-    "--pbkdf-force-iterations=1000",
-    "--key-file=-",
-    image,
-  ], "secret");
-  await Deno.writeTextFile(
-    `${dir}/token.json`,
-    JSON.stringify({ type: "clevis", keyslots: ["0"], jwe: { ciphertext: "x" } }),
-  );
-  await run("cryptsetup", ["token", "import", "--json-file", `${dir}/token.json`, image]);
+  await makeLuksImage(image);
+  await importToken(image, CLEVIS_TOKEN);
   const script = `${dir}/clevis-luks-askpass`;
   await Deno.writeTextFile(script, "#!/bin/sh\nsleep 120\n");
   await Deno.chmod(script, 0o755);
   const clevis = new Deno.Command(script, { stdout: "null", stderr: "null" }).spawn();
   return { image, clevis };
+}
+
+/** Ends the stand-in clevis and removes the directory. */
+async function removeFixture(dir: string, clevis: Deno.ChildProcess): Promise<void> {
+  try {
+    clevis.kill("SIGKILL");
+  } catch {
+    // it has exited
+  }
+  await clevis.status;
+  await Deno.remove(dir, { recursive: true });
 }
 
 Deno.test({
@@ -91,13 +74,7 @@ Deno.test({
     agent.process.kill("SIGTERM");
     await agent.exit();
   } finally {
-    try {
-      clevis.kill("SIGKILL");
-    } catch {
-      // it has exited
-    }
-    await clevis.status;
-    await Deno.remove(dir, { recursive: true });
+    await removeFixture(dir, clevis);
   }
 });
 
@@ -156,12 +133,6 @@ Deno.test({
     agent.process.kill("SIGTERM");
     await agent.exit();
   } finally {
-    try {
-      clevis.kill("SIGKILL");
-    } catch {
-      // it has exited
-    }
-    await clevis.status;
-    await Deno.remove(dir, { recursive: true });
+    await removeFixture(dir, clevis);
   }
 });

@@ -1,50 +1,19 @@
 import assert from "node:assert/strict";
 import { luksTokenTypes, parseLuksTokenTypes } from "../../src/request/luks_tokens.ts";
 import { clevisAskpassPids, otherAgentsFor } from "../../src/request/other_agents.ts";
-
-async function run(program: string, args: string[], stdin?: string): Promise<void> {
-  const child = new Deno.Command(program, {
-    args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin));
-    await writer.close();
-  }
-  const { code, stderr } = await child.output();
-  assert.equal(code, 0, `${program} ${args.join(" ")}: ${new TextDecoder().decode(stderr)}`);
-}
+import { CLEVIS_TOKEN, importToken, makeLuksImage } from "../helpers/luks_image.ts";
 
 Deno.test("luksTokenTypes: the token types of a real LUKS2 header (cryptsetup token import)", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const image = `${dir}/disk.img`;
-    await Deno.writeFile(image, new Uint8Array(20 * 1024 * 1024));
-    await run("cryptsetup", [
-      "luksFormat",
-      "--type=luks2",
-      "--batch-mode",
-      "--pbkdf=pbkdf2",
-      "--pbkdf-force-iterations=1000",
-      "--key-file=-",
-      image,
-    ], "secret");
+    await makeLuksImage(image);
     assert.deepEqual(luksTokenTypes(image), []);
-    await Deno.writeTextFile(
-      `${dir}/token.json`,
-      JSON.stringify({ type: "clevis", keyslots: ["0"], jwe: { ciphertext: "x" } }),
-    );
-    await run("cryptsetup", ["token", "import", "--json-file", `${dir}/token.json`, image]);
+    await importToken(image, CLEVIS_TOKEN);
     assert.deepEqual(luksTokenTypes(image), ["clevis"]);
-    await Deno.writeTextFile(
-      `${dir}/token2.json`,
-      JSON.stringify({ type: "systemd-recovery", keyslots: ["0"] }),
-    );
-    await run("cryptsetup", ["token", "import", "--json-file", `${dir}/token2.json`, image]);
+    await importToken(image, { type: "systemd-recovery", keyslots: ["0"] });
     assert.deepEqual(luksTokenTypes(image), ["clevis", "systemd-recovery"]);
+    await Deno.writeTextFile(`${dir}/token.json`, JSON.stringify(CLEVIS_TOKEN));
     assert.deepEqual(luksTokenTypes(`${dir}/token.json`), [], "no LUKS2 magic");
     assert.deepEqual(luksTokenTypes(`${dir}/missing`), []);
   } finally {
