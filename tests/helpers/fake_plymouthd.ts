@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { takePlymouthRequests } from "./plymouth_requests.ts";
 import type { PrivateNamespace } from "./private_namespace.ts";
 import { RunningAgent } from "./agents.ts";
 import { asUser } from "./as_user.ts";
@@ -85,7 +86,6 @@ export interface FakePlymouthRequest {
   argument: string | null;
 }
 
-const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 let inProcessNumber = 0;
 
@@ -193,18 +193,10 @@ export class InProcessPlymouthd implements Disposable {
         }
         if (count === null) return;
         pending = new Uint8Array([...pending, ...chunk.subarray(0, count)]);
-        // <type> 0x00, or <type> 0x02 <length incl. NUL> <argument> 0x00
-        while (pending.length >= 2) {
-          const type = pending[0];
-          let used = 2;
-          let argument: string | null = null;
-          if (pending[1] === 0x02) {
-            if (pending.length < 3 || pending.length < 3 + pending[2]) break;
-            argument = decoder.decode(pending.subarray(3, 3 + pending[2] - 1));
-            used = 3 + pending[2];
-          }
-          pending = pending.slice(used);
-          this.requests.push({ request: String.fromCharCode(type), argument });
+        const taken = takePlymouthRequests(pending);
+        pending = taken.rest;
+        for (const { type, request, argument } of taken.requests) {
+          this.requests.push({ request, argument });
           if (type === 0x2a || type === 0x57) { // password, question: held
             this.#held.push({ client, prompt: argument });
           } else {

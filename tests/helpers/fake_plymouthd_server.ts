@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { takePlymouthRequests } from "./plymouth_requests.ts";
 import { parseArgs } from "node:util";
 import { closeFd, readFd, writeSome } from "../../src/ffi/file_descriptor.ts";
 import { acceptConnection, listenStream } from "../../src/ffi/stream_socket.ts";
@@ -26,7 +27,6 @@ const { values } = parseArgs({
   },
 });
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 function frame(type: number, payload: Uint8Array): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(5 + payload.length);
@@ -69,18 +69,10 @@ reactor.watch(listener, Readiness.IN, () => {
         return;
       }
       pending = new Uint8Array([...pending, ...chunk.subarray(0, count)]);
-      // <type> 0x00, or <type> 0x02 <length incl. NUL> <argument> 0x00
-      while (pending.length >= 2) {
-        const type = pending[0];
-        let used = 2;
-        let argument: string | null = null;
-        if (pending[1] === 0x02) {
-          if (pending.length < 3 || pending.length < 3 + pending[2]) break;
-          argument = decoder.decode(pending.subarray(3, 3 + pending[2] - 1));
-          used = 3 + pending[2];
-        }
-        pending = pending.slice(used);
-        console.log(JSON.stringify({ request: String.fromCharCode(type), argument }));
+      const taken = takePlymouthRequests(pending);
+      pending = taken.rest;
+      for (const { type, request, argument } of taken.requests) {
+        console.log(JSON.stringify({ request, argument }));
         writeSome(client, answer(type));
       }
     });
