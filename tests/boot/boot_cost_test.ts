@@ -8,6 +8,7 @@
  * build/boot-cost.json. Then the default packing's fallbacks: askpw killed,
  * rd.askpw=0, and the EROFS image failing to mount.
  */
+import { kernelTimings, watchingLead } from "../helpers/boot_timings.ts";
 import assert from "node:assert/strict";
 import { buildInitrd, earlyCpio } from "../../tools/vm/dracut_initrd.ts";
 import { buildLuksDisk, type LuksDisk } from "../../tools/vm/luks_disk.ts";
@@ -137,34 +138,6 @@ function round(value: number): number {
 
 function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
   return value === undefined ? {} : { [key]: value } as Record<K, number>;
-}
-
-/** As boot_test.ts: the kernel's "Trying to unpack rootfs" to "Freeing initrd memory", and /init. */
-function kernelTimings(
-  output: string,
-): Pick<BootTiming, "kernelUnpackSeconds" | "kernelInitSeconds"> {
-  const at = (pattern: RegExp) => {
-    const match = new RegExp(String.raw`\[ *([0-9.]+)\] ` + pattern.source).exec(output);
-    return match ? Number(match[1]) : undefined;
-  };
-  const unpack = at(/Trying to unpack rootfs/);
-  const freed = at(/Freeing initrd memory/);
-  const init = at(/Run \/init as init process/);
-  return {
-    ...(unpack !== undefined && freed !== undefined
-      ? { kernelUnpackSeconds: round(freed - unpack) }
-      : {}),
-    ...optional("kernelInitSeconds", init),
-  };
-}
-
-/** As boot_test.ts: cryptsetup's first start minus askpw's READY=1, in seconds. */
-function watchingLead(e2e: string): number | undefined {
-  const ready = Number(e2e.match(/^E2E: askpw ready at (\d+)$/m)?.[1] ?? 0);
-  const starts = [...e2e.matchAll(/^E2E: cryptsetup started at (\d+)$/gm)]
-    .map((match) => Number(match[1])).filter((start) => start > 0);
-  if (!ready || starts.length === 0) return undefined;
-  return round((Math.min(...starts) - ready) / 1e6);
 }
 
 /** Median and spread (min–max) of the values present. */

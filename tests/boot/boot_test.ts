@@ -4,6 +4,7 @@
  * from scratch in a temporary directory. Also measures the initrd sizes and
  * boot-to-unlock times that the README records (build/boot-measurements.json).
  */
+import { kernelTimings, watchingLead } from "../helpers/boot_timings.ts";
 import assert from "node:assert/strict";
 import { buildInitrd } from "../../tools/vm/dracut_initrd.ts";
 import { buildLuksDisk, type LuksDisk } from "../../tools/vm/luks_disk.ts";
@@ -360,34 +361,6 @@ interface BootTiming {
   /** The kernel's clock when it started unpacking the initrd and when it ran /init. */
   kernelUnpackSeconds?: number;
   kernelInitSeconds?: number;
-}
-
-/** From the kernel's log on the console: how long the initrd took to unpack, and /init's start. */
-function kernelTimings(
-  output: string,
-): Pick<BootTiming, "kernelUnpackSeconds" | "kernelInitSeconds"> {
-  const at = (pattern: RegExp) => {
-    const match = new RegExp(String.raw`\[ *([0-9.]+)\] ` + pattern.source).exec(output);
-    return match ? Number(match[1]) : undefined;
-  };
-  const unpack = at(/Trying to unpack rootfs/);
-  const freed = at(/Freeing initrd memory/);
-  const init = at(/Run \/init as init process/);
-  return {
-    ...(unpack !== undefined && freed !== undefined
-      ? { kernelUnpackSeconds: Number((freed - unpack).toFixed(3)) }
-      : {}),
-    ...(init !== undefined ? { kernelInitSeconds: init } : {}),
-  };
-}
-
-/** From the e2e report: cryptsetup's first start minus askpw's READY=1, in seconds. */
-function watchingLead(e2e: string): number | undefined {
-  const ready = Number(e2e.match(/^E2E: askpw ready at (\d+)$/m)?.[1] ?? 0);
-  const starts = [...e2e.matchAll(/^E2E: cryptsetup started at (\d+)$/gm)]
-    .map((match) => Number(match[1])).filter((start) => start > 0);
-  if (!ready || starts.length === 0) return undefined;
-  return (Math.min(...starts) - ready) / 1e6;
 }
 
 function median(values: number[]): number {

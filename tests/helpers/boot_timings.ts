@@ -1,0 +1,52 @@
+/**
+ * Timings read from a boot's console and askpw's e2e report, for the boot
+ * measurements (boot_test.ts, boot_cost_test.ts).
+ *
+ * @module
+ */
+
+/** The kernel's own clock: how long the initrd took to unpack, and when /init ran. */
+export interface KernelTimings {
+  /** "Trying to unpack rootfs" to "Freeing initrd memory", in seconds. */
+  kernelUnpackSeconds?: number;
+  /** When the kernel ran /init, in seconds since it started. */
+  kernelInitSeconds?: number;
+}
+
+/**
+ * The kernel's timings from its log on the console.
+ *
+ * @param output The console's text.
+ * @returns What the log showed.
+ */
+export function kernelTimings(output: string): KernelTimings {
+  const at = (pattern: RegExp) => {
+    const match = new RegExp(String.raw`\[ *([0-9.]+)\] ` + pattern.source).exec(output);
+    return match ? Number(match[1]) : undefined;
+  };
+  const unpack = at(/Trying to unpack rootfs/);
+  const freed = at(/Freeing initrd memory/);
+  const init = at(/Run \/init as init process/);
+  return {
+    ...(unpack !== undefined && freed !== undefined
+      ? { kernelUnpackSeconds: Number((freed - unpack).toFixed(3)) }
+      : {}),
+    ...(init !== undefined ? { kernelInitSeconds: init } : {}),
+  };
+}
+
+/**
+ * How long before the first systemd-cryptsetup started askpw was watching
+ * (READY=1), by the initrd's monotonic clock, from the e2e report; negative
+ * when it was later.
+ *
+ * @param e2e The report's lines.
+ * @returns Seconds, or `undefined` when the report lacks either.
+ */
+export function watchingLead(e2e: string): number | undefined {
+  const ready = Number(e2e.match(/^E2E: askpw ready at (\d+)$/m)?.[1] ?? 0);
+  const starts = [...e2e.matchAll(/^E2E: cryptsetup started at (\d+)$/gm)]
+    .map((match) => Number(match[1])).filter((start) => start > 0);
+  if (!ready || starts.length === 0) return undefined;
+  return Number(((Math.min(...starts) - ready) / 1e6).toFixed(3));
+}
