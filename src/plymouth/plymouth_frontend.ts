@@ -94,6 +94,8 @@ export class PlymouthFrontend implements Frontend {
    */
   async ask(request: AskRequest, signal: AbortSignal, context: AskContext): Promise<AskOutcome> {
     const { monitor, log, reactor } = this.#options;
+    const words = this.#options.words ?? Translator.english;
+    const capsWarning = words.text("Caps Lock is on");
     const dial = PlymouthConnection.open(reactor, monitor.socket);
     if (dial.kind !== "connected") {
       monitor.poke();
@@ -131,7 +133,6 @@ export class PlymouthFrontend implements Frontend {
           return this.#unusable(connection, "it refused the request (NAK)");
         }
       }
-      const words = this.#options.words ?? Translator.english;
       notice = retryNotice(context, words);
       if (notice) await this.#showMessage(notice);
       const message = withAsker(
@@ -147,7 +148,6 @@ export class PlymouthFrontend implements Frontend {
       prompting = true;
       if (this.#options.beep) soundCueOnConsole(context.attempt > 1 ? "retry" : "prompt");
       // Caps Lock, the moment it changes, as plymouthd's message while it asks.
-      const capsWarning = words.text("Caps Lock is on");
       const showCaps = (on: boolean) => {
         if (on === capsShown) return;
         capsShown = on;
@@ -193,7 +193,7 @@ export class PlymouthFrontend implements Frontend {
     } finally {
       caps?.[Symbol.dispose]();
       if (capsShown) {
-        await this.#hideMessage(this.#options.words?.text("Caps Lock is on") ?? "Caps Lock is on");
+        await this.#hideMessage(capsWarning);
       }
       if (notice) await this.#hideMessage(notice);
     }

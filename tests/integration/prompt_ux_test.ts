@@ -255,7 +255,7 @@ Deno.test({
     agent.process.kill("SIGTERM");
     await agent.exit();
   } finally {
-    setKeyboardLockFlags(vt, flags & KeyboardLockFlags.CAPS_LOCK ? flags : flags);
+    setKeyboardLockFlags(vt, flags);
     closeFd(vt);
   }
 });
