@@ -76,9 +76,65 @@ Deno.test("Reactor: waiting costs one thread however many descriptors wait", asy
   const before = threads();
   const fds = Array.from({ length: 100 }, () => new EventFd());
   const waits = fds.map((fd) => reactor.ready(fd.fd, Readiness.IN));
-  await reactor.sleep(20);
-  assert.equal(threads(), before, "no thread per wait");
+  const epollFd = epollHolding(fds.map((fd) => fd.fd));
+  assert.ok(epollFd !== undefined, "one epoll set holds all hundred descriptors");
+  // Each epoll_wait is a fresh nonblocking FFI call: sampled while the
+  // reactor's thread is between two calls, it is seen running. Wait with
+  // plain timers (they do not wake the reactor) until it sleeps again.
+  let blocked: number[] = [];
+  for (let tries = 0; tries < 200; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    blocked = threadsBlockedOn([epollFd, ...fds.map((fd) => fd.fd)]);
+    if (blocked.length > 0) break;
+  }
+  assert.deepEqual(
+    blocked,
+    [epollFd],
+    "exactly one thread sleeps for them, in epoll_wait on that set",
+  );
+  // The runtime may start a thread of its own at any time (V8, or tokio's
+  // pool for the next FFI call); a thread per wait would add dozens.
+  assert.ok(threads() - before < 5, `threads ${before} -> ${threads()}`);
   for (const fd of fds) fd.signal();
   assert.deepEqual(await Promise.all(waits), fds.map(() => Readiness.IN));
   for (const fd of fds) fd[Symbol.dispose]();
 });
+
+/** The epoll descriptor of this process whose interest list holds every one of `targets`. */
+function epollHolding(targets: number[]): number | undefined {
+  for (const entry of Deno.readDirSync("/proc/self/fdinfo")) {
+    let info: string;
+    try {
+      info = Deno.readTextFileSync(`/proc/self/fdinfo/${entry.name}`);
+    } catch {
+      continue;
+    }
+    const held = new Set([...info.matchAll(/^tfd:\s+(\d+)/gm)].map((m) => Number(m[1])));
+    if (targets.every((fd) => held.has(fd))) return Number(entry.name);
+  }
+  return undefined;
+}
+
+/**
+ * The descriptors among `fds` that some thread of this process is blocked on
+ * in a syscall taking a descriptor first (epoll_wait, epoll_pwait(2), read,
+ * poll is excluded: it takes an array), one entry per thread.
+ */
+function threadsBlockedOn(fds: number[]): number[] {
+  // x86_64: read 0, epoll_wait 232, epoll_pwait 281, epoll_pwait2 441.
+  const byDescriptor = new Set([0, 232, 281, 441]);
+  const found: number[] = [];
+  for (const task of Deno.readDirSync("/proc/self/task")) {
+    let line: string;
+    try {
+      line = Deno.readTextFileSync(`/proc/self/task/${task.name}/syscall`);
+    } catch {
+      continue;
+    }
+    const [number, first] = line.trim().split(" ");
+    if (!byDescriptor.has(Number(number))) continue;
+    const fd = Number(BigInt(first));
+    if (fds.includes(fd)) found.push(fd);
+  }
+  return found;
+}
