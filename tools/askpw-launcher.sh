@@ -13,6 +13,12 @@ esac
 # Not canonicalised ($(cd … && pwd) would cost a fork at every start): Deno
 # resolves the "..".
 lib=$bin/../lib/askpw
+# In an initrd whose runtime is an image (the dracut module's askpw_runtime),
+# a caller may come before usr-lib-askpw.mount has mounted it: wait for it.
+if [ ! -x "$lib/askpw" ] && [ ! -x "$lib/deno" ] &&
+  { [ -e "$lib.squashfs" ] || [ -e "$lib.erofs" ]; }; then
+  systemctl start usr-lib-askpw.mount >/dev/null 2>&1 || :
+fi
 if [ -x "$lib/askpw" ]; then
   exec "$lib/askpw" "$@"
 fi

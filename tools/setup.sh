@@ -9,7 +9,7 @@ PACKAGES="systemd:systemd-ask-password systemd:systemd-tty-ask-password-agent
   util-linux:unshare util-linux:nsenter coreutils:mkfifo
   nodejs:node qemu-system-x86:qemu-system-x86_64 dracut:dracut dracut-core:lsinitrd
   cryptsetup-bin:cryptsetup e2fsprogs:mkfs.ext4 zstd:zstd lz4:lz4 cpio:cpio kmod:depmod
-  erofs-utils:mkfs.erofs
+  erofs-utils:mkfs.erofs squashfs-tools:mksquashfs
   plymouth:plymouthd plymouth:plymouth
   swtpm:swtpm tpm2-tools:tpm2_dictionarylockout gcc:cc golang-go:go
   dropbear-bin:dropbear openssh-client:ssh
@@ -29,7 +29,8 @@ dpkg -s plymouth-themes >/dev/null 2>&1 || missing="$missing plymouth-themes"
 # reference Go library (PyPI, home of the Python one, is out of reach).
 # The PAM boot test builds a small PAM module (tests/boot/pam/) against libpam.
 # The German-keyboard boot test takes de-latin1 from console-data (dracut's i18n module).
-# askpw's dracut module packs the runtime into an EROFS image (askpw_runtime="erofs") with erofs-utils' mkfs.erofs.
+# askpw's dracut module packs the runtime into an EROFS or squashfs image (askpw_runtime="erofs",
+# "squashfs") with erofs-utils' mkfs.erofs or squashfs-tools' mksquashfs.
 # The Tang boot tests (tests/boot/clevis_test.ts): tang's tangd and
 # tangd-keygen live in /usr/libexec, run by systemd-socket-activate on a
 # port of 127.0.0.1; QEMU's user network runs a socat per guest connection
