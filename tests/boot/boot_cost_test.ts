@@ -1,14 +1,19 @@
 /**
  * Boot cost of the runtime's packing (issue 21): a stock initrd (systemd's
  * agent, no askpw) and askpw's with the runtime inline (compressed with
- * everything else), in the uncompressed early cpio, and as an EROFS image in
- * the early cpio, booted in turn; per boot the time to the passphrase prompt,
+ * everything else), in the uncompressed early cpio, and as an EROFS (lz4hc)
+ * or a squashfs (zstd) image in the early cpio, booted in turn; per boot the time to the passphrase prompt,
  * the kernel's unpacking, systemd's start and askpw's readiness. A benchmark:
  * it asserts that each boot unlocks the disk, never a time. Writes
  * build/boot-cost.json. Then the default packing's fallbacks: askpw killed,
- * rd.askpw=0, and the EROFS image failing to mount.
+ * rd.askpw=0, and each image failing to mount.
  */
-import { kernelTimings, watchingLead } from "../helpers/boot_timings.ts";
+import {
+  askpwStartToReady,
+  cryptsetupAfterSystemd,
+  kernelTimings,
+  watchingLead,
+} from "../helpers/boot_timings.ts";
 import assert from "node:assert/strict";
 import { buildInitrd, earlyCpio } from "../../tools/vm/dracut_initrd.ts";
 import { buildLuksDisk, type LuksDisk } from "../../tools/vm/luks_disk.ts";
@@ -22,14 +27,15 @@ const HOOK_PROMPT = /(?<![="])Hook question:/;
 const options = { sanitizeOps: false, sanitizeResources: false };
 
 /** The initrds measured against each other, in the order they boot. */
-const VARIANTS = ["stock", "inline", "early-cpio", "erofs"] as const;
+const VARIANTS = ["stock", "inline", "early-cpio", "erofs", "squashfs"] as const;
+/** The packings that mount an image of the runtime (usr-lib-askpw.mount). */
+const IMAGES = ["erofs", "squashfs"] as const;
 type Variant = typeof VARIANTS[number];
 /**
- * The packing whose fallbacks are booted: the EROFS image, the one that adds
- * a unit askpw depends on (the default, inline, has its fallback boots in
- * boot_test.ts: boots 4 and 5).
+ * The packing whose fallbacks (askpw killed, rd.askpw=0) are booted: the
+ * dracut module's default, whose mount askpw's services depend on.
  */
-const DEFAULT: Variant = "erofs";
+const DEFAULT: Variant = "squashfs";
 /**
  * Rounds of boots: one in the test suite (each packing unlocks), five for the
  * measurement (`deno task bench:boot`, which sets ASKPW_BOOT_COST_ROUNDS=5).
@@ -39,7 +45,10 @@ const ROUNDS = Number(Deno.env.get("ASKPW_BOOT_COST_ROUNDS") ?? 1);
 interface Fixture {
   root: LuksDisk;
   initrds: Record<Variant, string>;
-  sizes: Record<Variant, { initrdBytes: number; earlyCpioBytes: number; erofsImageBytes?: number }>;
+  sizes: Record<
+    Variant,
+    { initrdBytes: number; earlyCpioBytes: number; runtimeImageBytes?: number }
+  >;
 }
 
 let fixture: Promise<Fixture> | undefined;
@@ -60,13 +69,14 @@ function setUp(): Promise<Fixture> {
           : { askpw: true, e2e: true, runtime: variant },
       );
       const early = await earlyCpio(built.path);
+      const image = early.files[`usr/lib/askpw.${variant}`];
       initrds[variant] = built.path;
       sizes[variant] = {
         initrdBytes: built.size,
         earlyCpioBytes: early.bytes,
-        ...(variant === "erofs" ? { erofsImageBytes: early.files["usr/lib/askpw.erofs"] } : {}),
+        ...(image ? { runtimeImageBytes: image } : {}),
       };
-      if (variant === "erofs") assert.ok(early.files["usr/lib/askpw.erofs"], "the image is early");
+      if ((IMAGES as readonly string[]).includes(variant)) assert.ok(image, "the image is early");
       if (variant === "early-cpio") assert.ok(early.files["usr/lib/askpw/deno"], "Deno is early");
     }
     return { root, initrds, sizes };
@@ -85,6 +95,10 @@ interface BootTiming {
   kernelInitSeconds?: number;
   /** cryptsetup's first start minus askpw's READY=1 (positive: askpw was first). */
   askpwWatchingLeadSeconds?: number;
+  /** askpw's start to its READY=1 (the initrd's clock). */
+  askpwStartSeconds?: number;
+  /** systemd's banner to the first systemd-cryptsetup's start (the guest's clock). */
+  cryptsetupAfterSystemdSeconds?: number;
 }
 
 /** Boots, answers the prompt(s), waits for UNLOCK-OK; times from the console's arrivals. */
@@ -123,6 +137,8 @@ async function boot(
     ...(systemdSeconds !== undefined ? { systemdSeconds: round(systemdSeconds) } : {}),
     ...kernelTimings(output),
     ...optional("askpwWatchingLeadSeconds", watchingLead(e2e)),
+    ...optional("askpwStartSeconds", askpwStartToReady(e2e)),
+    ...optional("cryptsetupAfterSystemdSeconds", cryptsetupAfterSystemd(vm.output, e2e)),
   };
   return {
     output,
@@ -155,7 +171,7 @@ const measurements: Record<string, unknown> = {};
 Deno.test({
   ...options,
   name: `boot cost: ${ROUNDS} boots each of the stock initrd and askpw's with the runtime ` +
-    "inline, in the early cpio and as an EROFS image, interleaved; each unlocks the disk",
+    "inline, in the early cpio and as an EROFS or a squashfs image, interleaved; each unlocks the disk",
 }, async () => {
   const { root, initrds, sizes } = await setUp();
   const runs = Object.fromEntries(VARIANTS.map((variant) => [variant, []])) as unknown as Record<
@@ -184,6 +200,8 @@ Deno.test({
       "kernelUnpackSeconds",
       "kernelInitSeconds",
       "askpwWatchingLeadSeconds",
+      "askpwStartSeconds",
+      "cryptsetupAfterSystemdSeconds",
     ];
     measurements[variant] = {
       ...sizes[variant],
@@ -243,18 +261,20 @@ Deno.test({
   assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
 });
 
-Deno.test({
-  ...options,
-  name: "boot cost: the EROFS image does not mount (module_blacklist=erofs); systemd's " +
-    "console agent answers",
-}, async () => {
-  const { root, initrds } = await setUp();
-  const result = await boot("cost-erofs-unmounted", initrds.erofs, root, [
-    "module_blacklist=erofs",
-  ]);
-  assert.match(result.e2e, /E2E: unit askpw-fallback.service: active\/success/);
-  assert.match(result.e2e, /E2E: unit askpw-agent.service: inactive\//);
-  assert.doesNotMatch(result.e2e, /E2E-LOG: Starting password query/);
-  assert.match(result.e2e, /E2E: unit systemd-ask-password-console.service: active\/success/);
-  assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
-});
+for (const image of IMAGES) {
+  Deno.test({
+    ...options,
+    name: `boot cost: the ${image} image does not mount (module_blacklist=${image}); ` +
+      "systemd's console agent answers",
+  }, async () => {
+    const { root, initrds } = await setUp();
+    const result = await boot(`cost-${image}-unmounted`, initrds[image], root, [
+      `module_blacklist=${image}`,
+    ]);
+    assert.match(result.e2e, /E2E: unit askpw-fallback.service: active\/success/);
+    assert.match(result.e2e, /E2E: unit askpw-agent.service: inactive\//);
+    assert.doesNotMatch(result.e2e, /E2E-LOG: Starting password query/);
+    assert.match(result.e2e, /E2E: unit systemd-ask-password-console.service: active\/success/);
+    assert.match(result.e2e, new RegExp(`E2E: root marker: ${root.marker}`));
+  });
+}

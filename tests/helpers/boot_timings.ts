@@ -50,3 +50,34 @@ export function watchingLead(e2e: string): number | undefined {
   if (!ready || starts.length === 0) return undefined;
   return Number(((Math.min(...starts) - ready) / 1e6).toFixed(3));
 }
+
+/**
+ * How long askpw took from its start (ExecMainStartTimestampMonotonic) to
+ * READY=1, from the e2e report.
+ *
+ * @param e2e The report's lines.
+ * @returns Seconds, or `undefined` when the report lacks either.
+ */
+export function askpwStartToReady(e2e: string): number | undefined {
+  const started = Number(e2e.match(/^E2E: askpw started at (\d+)$/m)?.[1] ?? 0);
+  const ready = Number(e2e.match(/^E2E: askpw ready at (\d+)$/m)?.[1] ?? 0);
+  if (!started || !ready) return undefined;
+  return Number(((ready - started) / 1e6).toFixed(3));
+}
+
+/**
+ * How long after systemd's banner (the kernel's clock on the console) the
+ * first systemd-cryptsetup started: what the disks' discovery took, which
+ * anything else busy on the CPUs delays.
+ *
+ * @param output The console's text.
+ * @param e2e The report's lines.
+ * @returns Seconds, or `undefined` when either is missing.
+ */
+export function cryptsetupAfterSystemd(output: string, e2e: string): number | undefined {
+  const banner = /\[ *([0-9.]+)\] systemd\[1\]: systemd \d+\S* running in system mode/.exec(output);
+  const starts = [...e2e.matchAll(/^E2E: cryptsetup started at (\d+)$/gm)]
+    .map((match) => Number(match[1])).filter((start) => start > 0);
+  if (!banner || starts.length === 0) return undefined;
+  return Number((Math.min(...starts) / 1e6 - Number(banner[1])).toFixed(3));
+}

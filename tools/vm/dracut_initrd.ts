@@ -40,7 +40,7 @@ export interface InitrdOptions {
    * image or the files in the uncompressed early cpio, or inline in the
    * compressed image. Unset: the module's default.
    */
-  runtime?: "erofs" | "early-cpio" | "inline";
+  runtime?: "erofs" | "squashfs" | "early-cpio" | "inline";
 }
 
 const BASE_MODULES = [
@@ -148,7 +148,7 @@ export async function buildInitrd(
 /**
  * The size of an initrd's uncompressed early cpio (dracut's, in front of the
  * compressed image: early microcode, askpw's runtime with `askpw_runtime`
- * "erofs" or "early-cpio"), and of the files in it, by name.
+ * "squashfs", "erofs" or "early-cpio"), and of the files in it, by name.
  *
  * @returns Bytes: 0 and no files when the initrd has no early cpio.
  */
@@ -186,18 +186,20 @@ export async function earlyCpio(
  *   ({@linkcode debianKernel}): its version, and the root directory whose
  *   lib/modules/VERSION holds its modules (e.g. a Debian trixie root; only
  *   read). Compressed modules (.ko.xz) stay compressed.
+ * @param extra More modules by name (e.g. loop and erofs for askpw's runtime image).
  * @returns The archive's path.
  */
 export async function buildModulesArchive(
   dir: string,
   kernel?: { version: string; modulesRoot: string },
+  extra: string[] = [],
 ): Promise<string> {
   const version = kernel?.version ?? debianKernel().version;
   // modprobe -d prints the paths with the root in front; the tree gets them without.
   const root = kernel?.modulesRoot.replace(/\/+$/, "") ?? "";
   const tree = `${dir}/modules-tree`;
   const files = new Set<string>();
-  for (const module of DRIVERS.split(" ")) {
+  for (const module of [...DRIVERS.split(" "), ...extra]) {
     const shown = await run("modprobe", [
       ...(kernel ? ["-d", root || "/"] : []),
       "--show-depends",
@@ -237,8 +239,8 @@ export async function buildModulesArchive(
 
 /**
  * The files an initrd holds (paths without the leading "/"), as lsinitrd lists
- * them, plus those of its early cpio, and of askpw's EROFS image there
- * (`askpw_runtime="erofs"`) under its mount point, usr/lib/askpw.
+ * them, plus those of its early cpio, and of askpw's runtime image there
+ * (`askpw_runtime="squashfs"` or `"erofs"`) under its mount point, usr/lib/askpw.
  */
 export async function initrdFiles(initrd: string): Promise<string[]> {
   // lsinitrd skips the early microcode archive dracut puts in front.
@@ -247,20 +249,23 @@ export async function initrdFiles(initrd: string): Promise<string[]> {
     .map((match) => match[1]);
   const early = await earlyCpio(initrd);
   files.push(...Object.keys(early.files));
-  if (early.files["usr/lib/askpw.erofs"]) {
-    const dir = await Deno.makeTempDir({ prefix: "askpw-erofs-" });
+  for (const type of ["erofs", "squashfs"]) {
+    if (!early.files[`usr/lib/askpw.${type}`]) continue;
+    const dir = await Deno.makeTempDir({ prefix: `askpw-${type}-` });
+    // Each prints the image's paths relative to its root, as "./PATH".
+    const list = type === "erofs"
+      ? `fsck.erofs --extract="$2/x" "$2/usr/lib/askpw.erofs" >/dev/null && cd "$2/x" && find . -mindepth 1`
+      : `unsquashfs -l -d . "$2/usr/lib/askpw.squashfs" | grep '^\\./.'`;
     try {
-      await run("sh", [
+      const found = await run("sh", [
         "-c",
-        `head -c ${early.bytes} "$1" | (cd "$2" && cpio --quiet -id usr/lib/askpw.erofs) && ` +
-        `fsck.erofs --extract="$2/x" "$2/usr/lib/askpw.erofs" >/dev/null && cd "$2/x" && find . -mindepth 1`,
+        `head -c ${early.bytes} "$1" | (cd "$2" && cpio --quiet -id usr/lib/askpw.${type}) && ${list}`,
         "sh",
         initrd,
         dir,
-      ]).then((found) =>
-        files.push(
-          ...found.split("\n").filter(Boolean).map((path) => `usr/lib/askpw/${path.slice(2)}`),
-        )
+      ]);
+      files.push(
+        ...found.split("\n").filter(Boolean).map((path) => `usr/lib/askpw/${path.slice(2)}`),
       );
     } finally {
       await Deno.remove(dir, { recursive: true });

@@ -28,6 +28,7 @@ if [ -x /usr/bin/askpw ]; then
 fi
 # When askpw watched (READY=1), and when each systemd-cryptsetup started (µs
 # since boot): askpw should be watching before the first request comes.
+echo "E2E: askpw started at $(systemctl show -P ExecMainStartTimestampMonotonic askpw-agent.service)"
 echo "E2E: askpw ready at $(systemctl show -P ActiveEnterTimestampMonotonic askpw-agent.service)"
 # Which units pull askpw in at boot (the encrypted volumes' units, not sysinit.target).
 echo "E2E: askpw-agent.service wanted by: $(systemctl show -P WantedBy askpw-agent.service)"

@@ -27,6 +27,7 @@ install() {
     inst_script "$moddir/askpw-e2e-report.sh" /usr/bin/askpw-e2e-report.sh
     inst_script "$moddir/askpw-e2e-kill.sh" /usr/bin/askpw-e2e-kill.sh
     inst_script "$moddir/askpw-e2e-pending.sh" /usr/bin/askpw-e2e-pending.sh
+    inst_simple "$moddir/askpw-e2e-runtime.conf" "$systemdsystemunitdir/askpw-e2e-.service.d/90-runtime.conf"
     inst_simple "$moddir/askpw-e2e-report.service" "$systemdsystemunitdir/askpw-e2e-report.service"
     inst_simple "$moddir/askpw-e2e-kill.service" "$systemdsystemunitdir/askpw-e2e-kill.service"
     inst_simple "$moddir/askpw-e2e-pending.service" "$systemdsystemunitdir/askpw-e2e-pending.service"
