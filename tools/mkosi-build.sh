@@ -4,6 +4,9 @@
 #   sudo sh tools/mkosi-build.sh            -> out/askpw-initrd.cpio.zst
 #   sudo ASKPW_MKOSI_SUITE=trixie sh tools/mkosi-build.sh
 #        the trixie initrd of mkosi/trixie/ -> out/askpw-initrd-trixie.cpio.zst
+#   sudo ASKPW_MKOSI_RUNTIME=erofs sh tools/mkosi-build.sh
+#        askpw's runtime packed as mkosi.finalize's ASKPW_RUNTIME says (erofs,
+#        squashfs, early-cpio; default inline) -> out/askpw-initrd-erofs.cpio.zst
 #   sudo sh tools/mkosi-build.sh ARGS...    runs `mkosi ARGS...` there instead,
 #        e.g. `-C mkosi/bootable summary` (paths are relative to the repository)
 #
@@ -22,6 +25,8 @@
 #   ASKPW_MKOSI_CACHE   cache directory (default /var/cache/askpw-mkosi)
 #   ASKPW_MKOSI_ROOT    the bookworm root (default $ASKPW_MKOSI_CACHE/bookworm-root)
 #   ASKPW_MKOSI_MIRROR  Debian mirror for debootstrap (default http://deb.debian.org/debian)
+#   ASKPW_MKOSI_RUNTIME how askpw's runtime is packed (bookworm only): inline
+#                       (default), erofs, squashfs or early-cpio
 set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,9 +39,18 @@ bookworm) config=. out="$repo/out/askpw-initrd.cpio.zst" packages="$cache/packag
 trixie) config=mkosi/trixie out="$repo/out/askpw-initrd-trixie.cpio.zst" packages="$cache/packages-trixie" ;;
 *) echo "mkosi-build: unknown ASKPW_MKOSI_SUITE '$suite' (bookworm or trixie)" >&2; exit 1 ;;
 esac
+runtime=${ASKPW_MKOSI_RUNTIME:-inline}
+runtime_args=""
+if [ "$runtime" != inline ]; then
+  [ "$suite" = bookworm ] || { echo "mkosi-build: ASKPW_MKOSI_RUNTIME is for the bookworm image" >&2; exit 1; }
+  out="$repo/out/askpw-initrd-$runtime.cpio.zst"
+  runtime_args="-E ASKPW_RUNTIME=$runtime --output=askpw-initrd-$runtime"
+fi
 # What mkosi needs for a Debian cpio image (`mkosi dependencies` lists more,
 # for formats we do not build here). bubblewrap is mkosi 24's sandbox.
-pkgs="mkosi bubblewrap apt dpkg debian-archive-keyring cpio zstd python3"
+# mkosi.finalize packs the runtime into an image with erofs-utils or
+# squashfs-tools (ASKPW_MKOSI_RUNTIME).
+pkgs="mkosi bubblewrap apt dpkg debian-archive-keyring cpio zstd python3 erofs-utils squashfs-tools"
 stamp="$root/.askpw-mkosi-ready"
 
 [ "$(id -u)" = 0 ] || { echo "mkosi-build: must run as root (debootstrap, chroot, mounts)" >&2; exit 1; }
@@ -142,8 +156,9 @@ if [ $# -gt 0 ]; then
   step "done"
   exit 0
 fi
-step "mkosi -C $config -f build ($suite)"
+step "mkosi -C $config $runtime_args -f build ($suite, runtime $runtime)"
 rm -f "$out"
-in_root -C "$config" -f build
+# shellcheck disable=SC2086 # runtime_args: words, none with spaces
+in_root -C "$config" $runtime_args -f build
 [ -f "$out" ] || { echo "mkosi-build: $out was not produced" >&2; exit 1; }
 step "done: $out ($(du -m "$out" | cut -f1) MB)"

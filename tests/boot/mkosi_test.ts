@@ -8,7 +8,7 @@
  * the cached trixie root of tests/package/distributions.ts.
  */
 import assert from "node:assert/strict";
-import { buildModulesArchive } from "../../tools/vm/dracut_initrd.ts";
+import { buildModulesArchive, earlyCpio } from "../../tools/vm/dracut_initrd.ts";
 import { buildLuksDisk } from "../../tools/vm/luks_disk.ts";
 import { kernelCommandLine, qemuArguments } from "../../tools/vm/qemu.ts";
 import { run } from "../../tools/vm/run.ts";
@@ -97,6 +97,7 @@ async function bootAndUnlock(
   mkosiInitrd: string,
   log: string,
   kernel?: BootKernel,
+  extraModules: string[] = [],
 ): Promise<{ output: string; promptSeconds: number }> {
   const dir = await Deno.makeTempDir({ prefix: "askpw-mkosi-boot-" });
   try {
@@ -104,7 +105,7 @@ async function bootAndUnlock(
     // virtio, dm-crypt and ext4 ones, as mkosi's modules initrd would.
     // aes-cbc-plain64 needs no crypto module beyond the kernel's built-ins.
     const root = await buildLuksDisk(dir, "root", PASSPHRASE, "aes-cbc-plain64");
-    const modules = await buildModulesArchive(dir, kernel?.modules);
+    const modules = await buildModulesArchive(dir, kernel?.modules, extraModules);
     const initrd = `${dir}/initrd.img`;
     await run("sh", ["-c", `cat "${mkosiInitrd}" "${modules}" > "${initrd}"`]);
     const logs = `${ROOT}build/boot-logs`;
@@ -142,6 +143,60 @@ Deno.test({
   name: "mkosi: booted under QEMU, the mkosi initrd's askpw unlocks a LUKS2 root",
 }, async () => {
   await bootAndUnlock(INITRD, "mkosi.log");
+});
+
+/**
+ * The packing of the runtime the image test builds (ASKPW_MKOSI_RUNTIME), as
+ * the dracut module's askpw_runtime: an image in the uncompressed early cpio.
+ */
+const IMAGE_RUNTIME = "squashfs";
+const IMAGE_INITRD = `${ROOT}out/askpw-initrd-${IMAGE_RUNTIME}.cpio.zst`;
+
+Deno.test({
+  ...options,
+  name: `mkosi: ASKPW_MKOSI_RUNTIME=${IMAGE_RUNTIME} puts the runtime as a ${IMAGE_RUNTIME} ` +
+    "image in an uncompressed cpio in front; booted, askpw mounts it and unlocks a LUKS2 root",
+}, async () => {
+  await run("sh", [`${ROOT}tools/mkosi-build.sh`], {
+    env: { ASKPW_MKOSI_RUNTIME: IMAGE_RUNTIME },
+  });
+  // The early cpio (uncompressed, in front): the image alone.
+  const early = (await run("sh", ["-c", `cpio -t --quiet < "${IMAGE_INITRD}"`])).split("\n")
+    .filter(Boolean);
+  assert.deepEqual(early.filter((path) => path.startsWith("usr/lib/askpw")), [
+    `usr/lib/askpw.${IMAGE_RUNTIME}`,
+  ]);
+  // The compressed part after it: the units, an empty mount point, no Deno.
+  const { bytes } = await earlyCpio(IMAGE_INITRD);
+  const rest = (await run("sh", [
+    "-c",
+    `tail -c +${bytes + 1} "${IMAGE_INITRD}" | zstd -dc | cpio -t --quiet`,
+  ])).split("\n");
+  assert.ok(!rest.includes("usr/lib/askpw/deno"), "Deno is not compressed with the rest");
+  for (
+    const path of [
+      "usr/lib/askpw",
+      "usr/lib/systemd/system/usr-lib-askpw.mount",
+      "usr/lib/systemd/system/sysinit.target.wants/usr-lib-askpw.mount",
+      "usr/lib/systemd/system/askpw-agent.service.d/90-askpw-runtime.conf",
+      "usr/lib/modules-load.d/askpw-runtime.conf",
+    ]
+  ) assert.ok(rest.includes(path), `${path} is in the initrd`);
+  const { output } = await bootAndUnlock(
+    IMAGE_INITRD,
+    `mkosi-${IMAGE_RUNTIME}.log`,
+    undefined,
+    ["loop", IMAGE_RUNTIME],
+  );
+  assert.match(output, new RegExp(`Mounted .*usr-lib-askpw\\.mount`));
+  const sizes = {
+    inline: (await Deno.stat(INITRD)).size,
+    image: (await Deno.stat(IMAGE_INITRD)).size,
+  };
+  console.log(
+    `mkosi ${IMAGE_RUNTIME}: initrd ${(sizes.image / 1e6).toFixed(1)} MB ` +
+      `(inline: ${(sizes.inline / 1e6).toFixed(1)} MB)`,
+  );
 });
 
 Deno.test({
