@@ -116,29 +116,11 @@ askpw_runtime_packing() {
     echo "$packing"
 }
 
-# Makes the runtime's image: $1 the file system (erofs, squashfs), $2 the image.
-make_runtime_image() {
-    local type=$1 image=$2
-    rm -f "$image"
-    case $type in
-        # lz4hc (Debian's kernels have no LZMA for EROFS) in physical
-        # clusters of up to 64 KiB: 48 MB instead of 58 MB for Deno's 96 MB.
-        erofs) mkfs.erofs -zlz4hc,12 -C65536 --quiet "$image" "$initdir/usr/lib/askpw" > /dev/null ;;
-        # zstd in 1 MiB blocks: 35 MB, the runtime no larger than inline
-        # (256 KiB blocks: 37 MB). A start touches a third of Deno's pages,
-        # spread over the binary: most blocks get decompressed either way.
-        squashfs)
-            mksquashfs "$initdir/usr/lib/askpw" "$image" -comp zstd -Xcompression-level 19 \
-                -b 1048576 -noappend -quiet -no-progress -all-root > /dev/null
-            ;;
-    esac
-}
-
 # Moves /usr/lib/askpw out of the compressed image into the early cpio: as a
 # file system image (erofs, squashfs) or as it is (early-cpio). Runs last in
 # install(): the tree is complete, Deno's cache prepared.
 pack_runtime() {
-    local packing=$1 early=${early_cpio_dir-}/d unit
+    local packing=$1 early=${early_cpio_dir-}/d
     [[ $packing == inline ]] && return 0
     # The libraries, now: dracut resolves them lazily at the end, from the
     # files in $initdir, where the runtime no longer is.
@@ -147,26 +129,12 @@ pack_runtime() {
     DRACUT_RESOLVE_LAZY='' DRACUT_RESOLVE_DEPS=1 inst_binary "$(askpw_root)$runtime" "$runtime"
     mkdir -p "$early/usr/lib"
     if [[ $packing == erofs || $packing == squashfs ]]; then
-        local image=$early/usr/lib/askpw.$packing
-        if ! make_runtime_image "$packing" "$image"; then
+        # The image, the mount unit and its drop-ins, as mkosi.finalize makes them.
+        if ! sh "$moddir/askpw-runtime-image.sh" "$packing" "$initdir" \
+            "$early/usr/lib/askpw.$packing" "$systemdsystemunitdir"; then
             dwarn "askpw: making the $packing image failed; the runtime stays inline"
-            rm -f "$image"
             return 0
         fi
-        # The mount point stays, empty.
-        rm -rf "${initdir:?}/usr/lib/askpw"/*
-        mkdir -p "$initdir$systemdsystemunitdir" "$initdir/usr/lib/modules-load.d"
-        sed "s/@TYPE@/$packing/g" "$moddir/usr-lib-askpw.mount" \
-            > "$initdir$systemdsystemunitdir/usr-lib-askpw.mount"
-        sed "s/@TYPE@/$packing/g" "$moddir/askpw-runtime-modules.conf" \
-            > "$initdir/usr/lib/modules-load.d/askpw-runtime.conf"
-        for unit in askpw-agent.service askpw-varlink.service; do
-            inst_simple "$moddir/askpw-runtime.conf" \
-                "$systemdsystemunitdir/$unit.d/90-askpw-runtime.conf"
-        done
-        # Also for the units that run askpw outside these services (initrd hooks:
-        # askpw ask): mounted at every boot, whatever started.
-        $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target usr-lib-askpw.mount
     else
         rm -rf "$early/usr/lib/askpw"
         mv "$initdir/usr/lib/askpw" "$early/usr/lib/askpw"
