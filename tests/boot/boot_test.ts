@@ -6,7 +6,7 @@
  */
 import { kernelTimings, watchingLead } from "../helpers/boot_timings.ts";
 import assert from "node:assert/strict";
-import { buildInitrd } from "../../tools/vm/dracut_initrd.ts";
+import { buildInitrd, earlyCpio } from "../../tools/vm/dracut_initrd.ts";
 import { buildLuksDisk, type LuksDisk } from "../../tools/vm/luks_disk.ts";
 import { kernelCommandLine, qemuArguments } from "../../tools/vm/qemu.ts";
 import { reportLines, SerialSession } from "../../tools/vm/serial_session.ts";
@@ -37,6 +37,10 @@ function setUp(): Promise<Fixture> {
     const root = await buildLuksDisk(dir, "root", PASSPHRASE);
     const data = await buildLuksDisk(dir, "data", PASSPHRASE);
     const withAskpw = await buildInitrd(dir, "initrd-askpw", { askpw: true, e2e: true });
+    // The module's default packing (askpw_runtime="squashfs"): boots 4 and 5
+    // are its fallbacks, boot_cost_test.ts boots the other packings.
+    const early = await earlyCpio(withAskpw.path);
+    assert.ok(early.files["usr/lib/askpw.squashfs"], "the runtime is a squashfs image");
     const withoutAskpw = await buildInitrd(dir, "initrd-stock", { askpw: false });
     measurements.initrdBytes = { withAskpw: withAskpw.size, withoutAskpw: withoutAskpw.size };
     return {

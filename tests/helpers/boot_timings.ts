@@ -44,11 +44,22 @@ export function kernelTimings(output: string): KernelTimings {
  * @returns Seconds, or `undefined` when the report lacks either.
  */
 export function watchingLead(e2e: string): number | undefined {
-  const ready = Number(e2e.match(/^E2E: askpw ready at (\d+)$/m)?.[1] ?? 0);
+  const ready = reportedMicros(e2e, "askpw ready");
+  const start = firstCryptsetupStart(e2e);
+  if (!ready || start === undefined) return undefined;
+  return Number(((start - ready) / 1e6).toFixed(3));
+}
+
+/** A "E2E: WHAT at µs" line's µs (0 when missing). */
+function reportedMicros(e2e: string, what: string): number {
+  return Number(new RegExp(`^E2E: ${what} at (\\d+)$`, "m").exec(e2e)?.[1] ?? 0);
+}
+
+/** The first systemd-cryptsetup's start (µs since boot), if any started. */
+function firstCryptsetupStart(e2e: string): number | undefined {
   const starts = [...e2e.matchAll(/^E2E: cryptsetup started at (\d+)$/gm)]
     .map((match) => Number(match[1])).filter((start) => start > 0);
-  if (!ready || starts.length === 0) return undefined;
-  return Number(((Math.min(...starts) - ready) / 1e6).toFixed(3));
+  return starts.length ? Math.min(...starts) : undefined;
 }
 
 /**
@@ -59,8 +70,8 @@ export function watchingLead(e2e: string): number | undefined {
  * @returns Seconds, or `undefined` when the report lacks either.
  */
 export function askpwStartToReady(e2e: string): number | undefined {
-  const started = Number(e2e.match(/^E2E: askpw started at (\d+)$/m)?.[1] ?? 0);
-  const ready = Number(e2e.match(/^E2E: askpw ready at (\d+)$/m)?.[1] ?? 0);
+  const started = reportedMicros(e2e, "askpw started");
+  const ready = reportedMicros(e2e, "askpw ready");
   if (!started || !ready) return undefined;
   return Number(((ready - started) / 1e6).toFixed(3));
 }
@@ -76,8 +87,7 @@ export function askpwStartToReady(e2e: string): number | undefined {
  */
 export function cryptsetupAfterSystemd(output: string, e2e: string): number | undefined {
   const banner = /\[ *([0-9.]+)\] systemd\[1\]: systemd \d+\S* running in system mode/.exec(output);
-  const starts = [...e2e.matchAll(/^E2E: cryptsetup started at (\d+)$/gm)]
-    .map((match) => Number(match[1])).filter((start) => start > 0);
-  if (!banner || starts.length === 0) return undefined;
-  return Number((Math.min(...starts) / 1e6 - Number(banner[1])).toFixed(3));
+  const start = firstCryptsetupStart(e2e);
+  if (!banner || start === undefined) return undefined;
+  return Number((start / 1e6 - Number(banner[1])).toFixed(3));
 }
