@@ -171,10 +171,10 @@ Deno.test({
     "usr/share/doc/askpw/changelog.Debian.gz": "-rw-r--r--",
     "usr/share/lintian/overrides/askpw": "-rw-r--r--",
   };
+  // Scripts (a "#!" line: module-setup.sh, askpw-runtime-image.sh) executable, units not.
   for (const name of modules) {
-    expected[`usr/lib/dracut/modules.d/90askpw/${name}`] = name === "module-setup.sh"
-      ? "-rwxr-xr-x"
-      : "-rw-r--r--";
+    const script = Deno.readTextFileSync(`${ROOT}dracut-module/90askpw/${name}`).startsWith("#!");
+    expected[`usr/lib/dracut/modules.d/90askpw/${name}`] = script ? "-rwxr-xr-x" : "-rw-r--r--";
   }
   // The running system's units, the drop-ins that keep systemd's agents as
   // the fallback, each user's units, the presets.
