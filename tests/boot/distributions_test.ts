@@ -102,6 +102,9 @@ function prepare(distribution: Distribution): Promise<Prepared> {
       directory: dir,
       suite: distribution.suite,
       extraPackages: distribution.extraPackages,
+      // What the package suggests: with it the dracut module packs the
+      // runtime its default way, a squashfs image (askpw_runtime).
+      installWith: ["squashfs-tools"],
       dracutModules: [module],
       dracutArgs: [
         "--zstd",
@@ -285,6 +288,9 @@ function assertUnlocked(result: BootResult, disk: LuksDisk): void {
   assert.match(result.e2e, /E2E: unit systemd-ask-password-console.service: inactive/);
   // The package's dracut module prepared Deno's cache inside the root's dracut run.
   assert.match(result.e2e, /^E2E: askpw code cache hits: 1$/m);
+  // askpw ran from the module's default packing, the squashfs image, which
+  // this release's kernel loop-mounted (loop and squashfs modules, zstd).
+  assert.match(result.e2e, /^E2E: askpw runtime mounted: squashfs$/m);
 }
 
 for (const distribution of [TRIXIE, SID]) {
@@ -306,8 +312,31 @@ for (const distribution of [TRIXIE, SID]) {
     assert.equal(state.match(/install ok installed/g)?.length, 2, state);
     // The root's own lsinitrd: bookworm's lists nothing in an initrd made by dracut 112.
     const listing = await inRoot(target.root, "lsinitrd /boot/initrd-test.img");
-    for (const file of ["usr/bin/askpw", "usr/lib/askpw/askpw.js", "usr/lib/askpw/cache"]) {
+    for (
+      const file of [
+        "usr/bin/askpw",
+        "usr/lib/systemd/system/usr-lib-askpw.mount",
+        "usr/lib/modules-load.d/askpw-runtime.conf",
+      ]
+    ) {
       assert.ok(listing.includes(` ${file}\n`), `${file} is in ${suite}'s initrd`);
+    }
+    // The default packing (squashfs-tools installed with the package): the
+    // runtime is an image in the uncompressed early cpio, not in the rest.
+    assert.ok(!listing.includes(" usr/lib/askpw/deno\n"), "Deno is not compressed with the rest");
+    // The early cpio read on the host (dracut 112 needs no cpio(1) in sid's root).
+    const early = await run("sh", ["-c", 'cpio -t --quiet < "$1"', "sh", target.initrd]);
+    assert.match(early, /^usr\/lib\/askpw\.squashfs$/m);
+    const image = await run("sh", [
+      "-c",
+      'cd "$2" && cpio -i --quiet --to-stdout usr/lib/askpw.squashfs < "$1" > askpw.squashfs && ' +
+      "unsquashfs -l -d . askpw.squashfs && rm askpw.squashfs",
+      "sh",
+      target.initrd,
+      target.dir,
+    ]);
+    for (const file of ["./deno", "./askpw.js", "./cache/v8_code_cache_v2"]) {
+      assert.ok(image.includes(`${file}\n`), `${file} is in ${suite}'s runtime image`);
     }
     if (suite === "sid") {
       // systemd 262 serves io.systemd.AskPassword: its socket, not askpw's.

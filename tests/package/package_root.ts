@@ -248,6 +248,12 @@ export interface PackageRootOptions {
   directory: string;
   /** Debian packages to have in the root as well (e.g. cryptsetup); cached with the root. */
   extraPackages?: readonly string[];
+  /**
+   * Debian packages installed by the same `apt-get install` as the .deb, the
+   * way an admin adds what the package suggests (e.g. squashfs-tools, which
+   * the dracut module's default runtime packing needs); not cached.
+   */
+  installWith?: readonly string[];
   /** The Debian release (default bookworm). */
   suite?: Suite;
   /** More arguments for dracut (e.g. ["--add", "crypt"]). */
@@ -300,7 +306,9 @@ export async function preparePackageRoot(options: PackageRootOptions): Promise<P
   // boots; dracut builds the initrd that counts just below.
   const installOutput = await inRoot(
     root,
-    `cd /tmp && INITRD=No apt-get install -y -q ./${name} && rm ./${name}`,
+    `cd /tmp && INITRD=No apt-get install -y -q ./${name} ${
+      (options.installWith ?? []).join(" ")
+    } && rm ./${name}`,
   );
   for (const module of options.dracutModules ?? []) {
     const name = module.replace(/\/+$/, "").split("/").at(-1)!;

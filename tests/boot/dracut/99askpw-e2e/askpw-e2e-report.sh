@@ -16,6 +16,13 @@ for unit in askpw-agent.service askpw-fallback.service systemd-ask-password-cons
     echo "E2E: unit $unit: $(systemctl show -P ActiveState "$unit")/$(systemctl show -P Result "$unit")"
 done
 journalctl -b -o cat -u askpw-agent.service | sed 's/^/E2E-LOG: /'
+# Where askpw's runtime came from: the file system mounted at /usr/lib/askpw
+# (the module's squashfs or EROFS image), none when it is in the initrd itself.
+runtime=none
+while read -r _ mountpoint type _; do
+    [ "$mountpoint" = /usr/lib/askpw ] && runtime=$type
+done < /proc/mounts
+echo "E2E: askpw runtime mounted: $runtime"
 # What systemd said of askpw's units, also before journald ran (from the
 # kernel's log, where such lines carry no unit to select them by).
 journalctl -b -o cat | grep -F 'askpw-' | sed 's/^/E2E-SYSTEMD: /'
