@@ -23,30 +23,19 @@
 import { PrivateNamespace } from "../tests/helpers/private_namespace.ts";
 import { PtyConsole } from "../tests/helpers/pty_console.ts";
 import { RecordingAsker } from "../tests/helpers/recording_asker.ts";
+import { run } from "../tools/vm/run.ts";
+import { installAskpw } from "./installed_askpw.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 const rounds = Number(Deno.args.find((arg) => arg.startsWith("--rounds="))?.slice(9) ?? 15);
 const WARM_UP = 2;
 
 type Variant = "floor" | "askpw, empty cache" | "askpw, prepared cache" | "systemd";
 const VARIANTS: Variant[] = ["floor", "askpw, empty cache", "askpw, prepared cache", "systemd"];
 
-async function run(program: string, args: string[], env: Record<string, string> = {}) {
-  const output = await new Deno.Command(program, { args, env, stderr: "inherit" }).output();
-  if (!output.success) throw new Error(`${program} ${args.join(" ")} failed`);
-  return new TextDecoder().decode(output.stdout);
-}
-
 const scratch = await Deno.makeTempDir({ prefix: "askpw-cold-start-" });
 try {
   // askpw as a package installs it; the prepared cache as the dracut module makes it.
-  const tree = `${scratch}/tree`;
-  await run("sh", [`${ROOT}tools/install.sh`, tree]);
-  const lib = `${tree}/usr/lib/askpw`;
-  const prepared = `${scratch}/prepared-cache`;
-  await run(`${tree}/usr/bin/askpw`, ["--version"], { ASKPW_STATE_DIRECTORY: `${scratch}/prime` });
-  await Deno.rename(`${scratch}/prime/deno`, prepared);
-  await run("sh", ["-c", `rm -f "${prepared}"/*-shm`]);
+  const { tree, lib, preparedCache: prepared } = await installAskpw(scratch);
   const floor = `${scratch}/floor.js`;
   await Deno.writeTextFile(
     floor,

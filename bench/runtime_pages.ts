@@ -19,18 +19,12 @@
 import { PrivateNamespace } from "../tests/helpers/private_namespace.ts";
 import { PtyConsole } from "../tests/helpers/pty_console.ts";
 import { RecordingAsker } from "../tests/helpers/recording_asker.ts";
+import { installAskpw } from "./installed_askpw.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 const rounds = Number(Deno.args.find((arg) => arg.startsWith("--rounds="))?.slice(9) ?? 3);
 const PAGE = 4096;
 /** EROFS's physical clusters (the module's -C65536), squashfs's blocks (-b 1M), between. */
 const BLOCKS = [65536, 131072, 262144, 1048576];
-
-async function run(program: string, args: string[], env: Record<string, string> = {}) {
-  const output = await new Deno.Command(program, { args, env, stderr: "inherit" }).output();
-  if (!output.success) throw new Error(`${program} ${args.join(" ")} failed`);
-  return new TextDecoder().decode(output.stdout);
-}
 
 /** The file pages of `binary` mapped in process `pid`'s page tables (page numbers). */
 function mappedPages(pid: number, binary: string): Set<number> {
@@ -61,14 +55,8 @@ function mappedPages(pid: number, binary: string): Set<number> {
 
 const scratch = await Deno.makeTempDir({ prefix: "askpw-runtime-pages-" });
 try {
-  const tree = `${scratch}/tree`;
-  await run("sh", [`${ROOT}tools/install.sh`, tree]);
-  const lib = `${tree}/usr/lib/askpw`;
-  await run(`${tree}/usr/bin/askpw`, ["--version"], { ASKPW_STATE_DIRECTORY: `${scratch}/prime` });
-  await run("sh", [
-    "-c",
-    `mv "${scratch}/prime/deno" "${lib}/cache" && rm -f "${lib}/cache"/*-shm`,
-  ]);
+  const { tree, lib, preparedCache } = await installAskpw(scratch);
+  await Deno.rename(preparedCache, `${lib}/cache`);
   const binary = await Deno.realPath(`${lib}/deno`);
   const size = Deno.statSync(binary).size;
   await using namespace = await PrivateNamespace.create();

@@ -36,11 +36,15 @@ import { type Distribution, distributionRoot, SID, TRIXIE } from "../package/dis
 import { inRoot, preparePackageRoot, pristineRoot, type Suite } from "../package/package_root.ts";
 import { testDeb as buildDeb } from "../package/test_deb.ts";
 import { varlinkClient } from "../helpers/varlink_client.ts";
-import { stageE2eModule } from "../../tools/vm/dracut_initrd.ts";
+import { earlyCpio, runtimeImageFiles, stageE2eModule } from "../../tools/vm/dracut_initrd.ts";
 import { buildLuksDisk, type LuksDisk } from "../../tools/vm/luks_disk.ts";
 import { kernelCommandLine, qemuArguments } from "../../tools/vm/qemu.ts";
 import { run } from "../../tools/vm/run.ts";
-import { GuestKernelPanic, reportLines, SerialSession } from "../../tools/vm/serial_session.ts";
+import {
+  bootAgainIfPanickedEarly,
+  reportLines,
+  SerialSession,
+} from "../../tools/vm/serial_session.ts";
 import { enrollTpm2WithPin, relaxDictionaryAttackLimits, Swtpm } from "../../tools/vm/swtpm.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -191,7 +195,7 @@ interface BootResult {
  * Boots a release's initrd on its disk with `extra` on the kernel command
  * line, answers `steps` in order and waits for the report. The boot is
  * recorded whether it unlocks or not. Should the guest kernel panic before
- * the first prompt ({@linkcode GuestKernelPanic}), the same boot runs again,
+ * the first prompt ({@linkcode bootAgainIfPanickedEarly}), the same boot runs again,
  * once.
  */
 async function boot(
@@ -214,17 +218,11 @@ async function boot(
     initrdBytes: target.initrdBytes,
   };
   try {
-    for (let attempt = 1;; attempt++) {
-      try {
-        return await bootOnce(target, scenario, append, steps, entry, disk, settings.tpmState);
-      } catch (error) {
-        // Nothing was typed yet: the same boot again, once (see GuestKernelPanic).
-        if (!(error instanceof GuestKernelPanic) || attempt > 1 || entry.promptSeconds !== null) {
-          throw error;
-        }
-        console.log(`${suite} ${scenario}: the guest kernel panicked before any prompt; again`);
-      }
-    }
+    return await bootAgainIfPanickedEarly(
+      `${suite} ${scenario}`,
+      () => entry.promptSeconds !== null,
+      () => bootOnce(target, scenario, append, steps, entry, disk, settings.tpmState),
+    );
   } finally {
     await record(entry);
   }
@@ -324,19 +322,12 @@ for (const distribution of [TRIXIE, SID]) {
     // The default packing (squashfs-tools installed with the package): the
     // runtime is an image in the uncompressed early cpio, not in the rest.
     assert.ok(!listing.includes(" usr/lib/askpw/deno\n"), "Deno is not compressed with the rest");
-    // The early cpio read on the host (dracut 112 needs no cpio(1) in sid's root).
-    const early = await run("sh", ["-c", 'cpio -t --quiet < "$1"', "sh", target.initrd]);
-    assert.match(early, /^usr\/lib\/askpw\.squashfs$/m);
-    const image = await run("sh", [
-      "-c",
-      'cd "$2" && cpio -i --quiet --to-stdout usr/lib/askpw.squashfs < "$1" > askpw.squashfs && ' +
-      "unsquashfs -l -d . askpw.squashfs && rm askpw.squashfs",
-      "sh",
-      target.initrd,
-      target.dir,
-    ]);
-    for (const file of ["./deno", "./askpw.js", "./cache/v8_code_cache_v2"]) {
-      assert.ok(image.includes(`${file}\n`), `${file} is in ${suite}'s runtime image`);
+    // The early cpio and the image, read on the host (sid's root has no cpio).
+    const early = await earlyCpio(target.initrd);
+    assert.ok(early.files["usr/lib/askpw.squashfs"], "the runtime is a squashfs image");
+    const image = await runtimeImageFiles(target.initrd, early);
+    for (const file of ["deno", "askpw.js", "cache/v8_code_cache_v2"]) {
+      assert.ok(image.includes(`usr/lib/askpw/${file}`), `${file} is in ${suite}'s runtime image`);
     }
     if (suite === "sid") {
       // systemd 262 serves io.systemd.AskPassword: its socket, not askpw's.

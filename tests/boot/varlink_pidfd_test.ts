@@ -27,7 +27,11 @@ import { stageE2eModule } from "../../tools/vm/dracut_initrd.ts";
 import { buildLuksDisk } from "../../tools/vm/luks_disk.ts";
 import { kernelCommandLine, qemuArguments } from "../../tools/vm/qemu.ts";
 import { run } from "../../tools/vm/run.ts";
-import { GuestKernelPanic, reportLines, SerialSession } from "../../tools/vm/serial_session.ts";
+import {
+  bootAgainIfPanickedEarly,
+  reportLines,
+  SerialSession,
+} from "../../tools/vm/serial_session.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MODULE = `${ROOT}tests/boot/dracut/99askpw-e2e`;
@@ -173,8 +177,8 @@ Deno.test({
       "rd.plymouth=0",
       "askpw.e2e.varlinkpidfd",
     ]);
-    // Should the guest kernel panic before the first prompt (GuestKernelPanic:
-    // sid's kernel under TCG, rarely), the same boot runs again, once.
+    // Should the guest kernel panic before the first prompt (sid's kernel
+    // under TCG, rarely), the same boot runs again, once.
     let prompted = false;
     const bootOnce = async (): Promise<string> => {
       await using vm = new SerialSession(
@@ -197,16 +201,7 @@ Deno.test({
       await vm.exit(120);
       return vm.output;
     };
-    let output: string;
-    for (let attempt = 1;; attempt++) {
-      try {
-        output = await bootOnce();
-        break;
-      } catch (error) {
-        if (!(error instanceof GuestKernelPanic) || attempt > 1 || prompted) throw error;
-        console.log("sid varlink pidfd: the guest kernel panicked before any prompt; again");
-      }
-    }
+    const output = await bootAgainIfPanickedEarly("sid varlink pidfd", () => prompted, bootOnce);
     const e2e = reportLines(output);
     assert.match(e2e, new RegExp(`E2E: root marker: ${disk.marker}`));
     const report = e2e.split("\n").filter((line) => line.startsWith("E2E-VARLINKPIDFD: "))

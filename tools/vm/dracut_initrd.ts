@@ -240,7 +240,7 @@ export async function buildModulesArchive(
 /**
  * The files an initrd holds (paths without the leading "/"), as lsinitrd lists
  * them, plus those of its early cpio, and of askpw's runtime image there
- * (`askpw_runtime="squashfs"` or `"erofs"`) under its mount point, usr/lib/askpw.
+ * ({@linkcode runtimeImageFiles}).
  */
 export async function initrdFiles(initrd: string): Promise<string[]> {
   // lsinitrd skips the early microcode archive dracut puts in front.
@@ -248,7 +248,25 @@ export async function initrdFiles(initrd: string): Promise<string[]> {
   const files = [...listing.matchAll(/^[-dlcbps][rwxsStT-]{9}\s.*? (\S+?)(?: -> \S+)?$/gm)]
     .map((match) => match[1]);
   const early = await earlyCpio(initrd);
-  files.push(...Object.keys(early.files));
+  files.push(...Object.keys(early.files), ...await runtimeImageFiles(initrd, early));
+  return files;
+}
+
+/**
+ * The files of askpw's runtime image (`askpw_runtime="squashfs"` or
+ * `"erofs"`) in an initrd's early cpio, under its mount point usr/lib/askpw,
+ * read with the host's tools (whatever dracut made the initrd).
+ *
+ * @param initrd The initrd.
+ * @param early Its {@linkcode earlyCpio}, when the caller has it already.
+ * @returns Paths without the leading "/"; none when there is no image.
+ */
+export async function runtimeImageFiles(
+  initrd: string,
+  early?: { bytes: number; files: Record<string, number> },
+): Promise<string[]> {
+  early ??= await earlyCpio(initrd);
+  const files: string[] = [];
   for (const type of ["erofs", "squashfs"]) {
     if (!early.files[`usr/lib/askpw.${type}`]) continue;
     const dir = await Deno.makeTempDir({ prefix: `askpw-${type}-` });

@@ -45,6 +45,34 @@ export class GuestKernelPanic extends Error {
   }
 }
 
+/**
+ * Runs a boot, and runs it once more should the guest kernel panic
+ * ({@linkcode GuestKernelPanic}) before anything was typed into it: such a
+ * boot tested nothing, and a second panic is an error.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const output = await bootAgainIfPanickedEarly("sid", () => typed, () => bootOnce());
+ * ```
+ * @param label Names the boot in the line that says it runs again.
+ * @param typed Whether the failed boot had got as far as typing (then no second run).
+ * @param boot One boot.
+ * @returns What the boot returned.
+ */
+export async function bootAgainIfPanickedEarly<T>(
+  label: string,
+  typed: () => boolean,
+  boot: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await boot();
+  } catch (error) {
+    if (!(error instanceof GuestKernelPanic) || typed()) throw error;
+    console.log(`${label}: the guest kernel panicked before any prompt; again`);
+    return await boot();
+  }
+}
+
 /** A booting VM whose serial console the caller reads and types into. */
 export class SerialSession implements AsyncDisposable {
   /** Everything the console printed so far. */
