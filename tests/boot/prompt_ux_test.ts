@@ -54,7 +54,12 @@ async function waitForScreen(
     const screen = screenAt(vm.output).join("\n");
     if (vm.output.length > from && test(screen)) return vm.output.length;
     if (performance.now() > deadline) {
-      throw new Error(`VT 1 never showed ${what}; the screen:\n${screen}`);
+      // And the serial console's own last lines: whether askpw or the mirror stalled.
+      const serial = vm.output.split("\n").filter((line) => !line.includes("E2E-VT: "));
+      throw new Error(
+        `VT 1 never showed ${what}; the screen:\n${screen}\n` +
+          `the serial console's last lines:\n${serial.slice(-25).join("\n")}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -111,6 +116,8 @@ Deno.test({
           { source: `${dir}/locale.conf`, target: "/etc/locale.conf" },
         ],
       });
+      const logs = `${ROOT}build/boot-logs/`;
+      await Deno.mkdir(logs, { recursive: true });
       const monitor = `${dir}/monitor.sock`;
       const speakerWav = `${dir}/speaker.wav`;
       const append = kernelCommandLine(disk, [], [
@@ -122,7 +129,8 @@ Deno.test({
       ]).replace("console=ttyS0", "console=tty1 console=ttyS0");
       await using vm = new SerialSession(
         qemuArguments(initrd.path, [disk], append, { monitorSocket: monitor, speakerWav }),
-        `${dir}/console.log`,
+        // Kept, as the other boot tests keep theirs.
+        `${logs}prompt-ux.log`,
       );
       // The prompt on the VT: German words, the layout named.
       let offset = await waitForScreen(
